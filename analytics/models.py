@@ -1,0 +1,1 @@
+"""Tables of the analytics app (models arrive with their issues)."""

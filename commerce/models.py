@@ -1,0 +1,1 @@
+"""Tables of the commerce app (models arrive with their issues)."""

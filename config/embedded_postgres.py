@@ -1,0 +1,95 @@
+"""The embedded PostgreSQL (with pgvector) that runs when DATABASE_URL is unset.
+
+pgserver starts one server per data directory and keeps a list of the pids that
+use it; the last one to exit stops it. Every process of the project (web,
+workers, management commands, tests) calls `ensure_running()` and so shares the
+same server. pgserver never forgets a pid that died without running its exit
+hooks (SIGKILL, os._exit in a forked child), which would keep the server up
+forever, so we drop dead pids from its list before we join and before we leave.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+from pathlib import Path
+
+PID_LIST = ".handle_pids.json"
+
+
+def data_dir(base_dir: Path) -> Path:
+    return Path(os.environ.get("EMBEDDED_PG_DATA", base_dir / ".data" / "pg")).resolve()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _forget_dead_pids(pgdata: Path) -> None:
+    _quiet_runtime_dir()
+    from pgserver.postgres_server import PostgresServer
+
+    pid_list = pgdata / PID_LIST
+    with PostgresServer._lock:
+        if not pid_list.exists():
+            return
+        try:
+            pids = json.loads(pid_list.read_text())
+        except ValueError:
+            pids = []
+        alive = [pid for pid in pids if _pid_alive(pid)]
+        if alive != pids:
+            pid_list.write_text(json.dumps(alive))
+
+
+def _quiet_runtime_dir() -> None:
+    # platformdirs warns on every import when XDG_RUNTIME_DIR is unset and then
+    # uses this very directory; naming it keeps the lock path and silences it.
+    runtime = os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")  # noqa: S108
+    Path(runtime).mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.chmod(runtime, 0o700)
+    except PermissionError:
+        pass  # not ours: platformdirs warns and still uses it
+
+
+def ensure_running(base_dir: Path) -> dict:
+    """Start (or join) the embedded server; return connection parameters.
+
+    The returned dict has `host` (the unix socket directory), `user`, `port`
+    and `dbname`, ready for Django's DATABASES or psycopg.
+    """
+    _quiet_runtime_dir()
+    import pgserver
+
+    pgdata = data_dir(base_dir)
+    pgdata.mkdir(parents=True, exist_ok=True)
+    _forget_dead_pids(pgdata)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    # atexit runs last-registered first: prune before pgserver counts who is left.
+    atexit.register(_forget_dead_pids, pgdata)
+    info = server.get_postmaster_info()
+    return {
+        "host": str(info.socket_dir),
+        "port": int(info.port or 5432),
+        "user": "postgres",
+        "dbname": "postgres",
+    }
+
+
+def stop(base_dir: Path) -> None:
+    """Stop the embedded server now, whoever else uses it (used by `demo`)."""
+    _quiet_runtime_dir()
+    from pgserver._commands import pg_ctl
+
+    pgdata = data_dir(base_dir)
+    if (pgdata / "postmaster.pid").exists():
+        user = "pgserver" if os.geteuid() == 0 else None
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)

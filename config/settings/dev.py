@@ -1,0 +1,7 @@
+"""Development and the demo: the embedded database and broker, debug on."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DEBUG", True)
+INTERNAL_IPS = ["127.0.0.1"]

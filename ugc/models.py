@@ -1,0 +1,1 @@
+"""Tables of the ugc app (models arrive with their issues)."""
