@@ -173,9 +173,18 @@ if CELERY_VISIBILITY_TIMEOUT <= LONGEST_HARD_TIME_LIMIT:
         f"hard time limit ({LONGEST_HARD_TIME_LIMIT}s)"
     )
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "pgqueue://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "pgqueue://localhost"
 EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("pgqueue://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        # Sweep for messages of dead workers often enough that one comes back
+        # within about a tenth of the visibility timeout after it expires.
+        unacked_restore_interval=max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+        unacked_restore_throttle=1,
+        # Lets several deployments (or test runs) share one Redis.
+        global_keyprefix=os.environ.get("CELERY_BROKER_KEYPREFIX", ""),
+    )
 if EMBEDDED_BROKER:
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         dsn=os.environ.get("CELERY_BROKER_DSN") or libpq_dsn(DATABASES["default"]),

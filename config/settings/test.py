@@ -26,3 +26,5 @@ if EMBEDDED_BROKER and not os.environ.get("CELERY_BROKER_DSN"):  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS["dsn"] = libpq_dsn(  # noqa: F405
         DATABASES["default"], name=TEST_DATABASE_NAME
     )
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.workerapp"]  # noqa: F405
