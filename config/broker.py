@@ -52,7 +52,7 @@ WHERE id = (
     FOR UPDATE SKIP LOCKED
 )
 RETURNING id, payload, deliveries
-"""
+"""  # noqa: S608 (TABLE is a constant)
 
 MESSAGE_ID = "pgqueue_message_id"
 
@@ -75,8 +75,9 @@ class Channel(virtual.Channel):
 
     @property
     def visibility_timeout(self) -> float:
-        return float(self.transport_options.get("visibility_timeout",
-                                                self.default_visibility_timeout))
+        return float(
+            self.transport_options.get("visibility_timeout", self.default_visibility_timeout)
+        )
 
     def _db(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:
@@ -121,8 +122,10 @@ class Channel(virtual.Channel):
 
     def _put(self, queue, message, **kwargs):
         message.get("properties", {}).get("delivery_info", {}).pop(MESSAGE_ID, None)
-        self._execute(f"INSERT INTO {TABLE} (queue, payload) VALUES (%s, %s)",  # noqa: S608
-                      (queue, json.dumps(message)))
+        self._execute(
+            f"INSERT INTO {TABLE} (queue, payload) VALUES (%s, %s)",  # noqa: S608
+            (queue, json.dumps(message)),
+        )
 
     def _get(self, queue, timeout=None):
         row = self._execute(TAKE, {"queue": queue, "timeout": self.visibility_timeout}).fetchone()
@@ -137,8 +140,10 @@ class Channel(virtual.Channel):
         return message
 
     def _size(self, queue):
-        return self._execute(f"SELECT count(*) FROM {TABLE} WHERE queue = %s",  # noqa: S608
-                             (queue,)).fetchone()[0]
+        return self._execute(
+            f"SELECT count(*) FROM {TABLE} WHERE queue = %s",  # noqa: S608
+            (queue,),
+        ).fetchone()[0]
 
     def _purge(self, queue):
         return self._execute(f"DELETE FROM {TABLE} WHERE queue = %s", (queue,)).rowcount  # noqa: S608
@@ -171,8 +176,10 @@ class Channel(virtual.Channel):
         return super().basic_reject(delivery_tag, requeue=False)
 
     def _make_visible(self, message_id) -> None:
-        self._execute(f"UPDATE {TABLE} SET visible_at = now() WHERE id = %s",  # noqa: S608
-                      (message_id,))
+        self._execute(
+            f"UPDATE {TABLE} SET visible_at = now() WHERE id = %s",  # noqa: S608
+            (message_id,),
+        )
 
     def _restore(self, message):
         """Give an unacked message back (clean shutdown): it is still a row."""

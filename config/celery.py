@@ -23,6 +23,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 # The embedded broker: our PostgreSQL transport (config/broker.py).
 kombu.transport.TRANSPORT_ALIASES.setdefault("pgqueue", "config.broker:Transport")
 
+
 def route_task(name, args, kwargs, options, task=None, **kw):
     return {"queue": queue_for(name)}
 

@@ -26,8 +26,11 @@ def require_vector_extension() -> None:
             warnings.simplefilter("ignore", RuntimeWarning)
             problem = vector_problem(connection)
     except OperationalError as exc:
-        logger.warning("database %s unreachable at start-up: %s",
-                       describe(connection.settings_dict), str(exc).strip())
+        logger.warning(
+            "database %s unreachable at start-up: %s",
+            describe(connection.settings_dict),
+            str(exc).strip(),
+        )
         return
     finally:
         # Never hand an open connection to processes forked after start-up.

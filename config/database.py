@@ -32,7 +32,9 @@ def database_settings(base_dir: Path, *, conn_max_age: int = 60) -> dict:
     if url:
         config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
         if config["ENGINE"] != "django.db.backends.postgresql":
-            sys.exit(f"DATABASE_URL must point at PostgreSQL (with pgvector), not {config['ENGINE']}.")
+            sys.exit(
+                f"DATABASE_URL must point at PostgreSQL (with pgvector), not {config['ENGINE']}."
+            )
         config["OPTIONS"] = {"connect_timeout": 5, **config.get("OPTIONS", {})}
         return config
     params = embedded_postgres.ensure_running(base_dir)
@@ -61,6 +63,18 @@ def libpq_dsn(db: dict, *, name: str | None = None) -> str:
         "port": db.get("PORT") or None,
     }
     return make_conninfo(**{k: v for k, v in parts.items() if v})
+
+
+def database_url(db: dict, *, name: str | None = None) -> str:
+    """A DATABASE_URL for a DATABASES entry; a socket directory is percent-encoded."""
+    from urllib.parse import quote
+
+    user = quote(db.get("USER") or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = quote(db.get("HOST") or "localhost", safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgresql://{auth}{host}{port}/{quote(name or db['NAME'], safe='')}"
 
 
 def describe(db: dict) -> str:

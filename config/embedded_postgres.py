@@ -11,6 +11,7 @@ forever, so we drop dead pids from its list before we join and before we leave.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -54,10 +55,8 @@ def _quiet_runtime_dir() -> None:
     # uses this very directory; naming it keeps the lock path and silences it.
     runtime = os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")  # noqa: S108
     Path(runtime).mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(PermissionError):  # not ours: platformdirs warns, uses it
         os.chmod(runtime, 0o700)
-    except PermissionError:
-        pass  # not ours: platformdirs warns and still uses it
 
 
 def ensure_running(base_dir: Path) -> dict:

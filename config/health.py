@@ -44,12 +44,17 @@ def readyz(request):
         try:
             check()
         except Exception as exc:  # any failure means not ready, whatever its type
-            results[name] = {"status": "down", "error": f"{type(exc).__name__}: {exc}".strip()[:300]}
+            error = f"{type(exc).__name__}: {exc}".strip()[:300]
+            results[name] = {"status": "down", "error": error}
             down.append(name)
         else:
             results[name] = {"status": "ok", "ms": round((time.monotonic() - started) * 1000, 1)}
     if down:
-        body = {"status": "unavailable", "down": down, "checks": results,
-                "detail": f"not ready: {', '.join(down)} unreachable"}
+        body = {
+            "status": "unavailable",
+            "down": down,
+            "checks": results,
+            "detail": f"not ready: {', '.join(down)} unreachable",
+        }
         return JsonResponse(body, status=503)
     return JsonResponse({"status": "ready", "checks": results})

@@ -35,5 +35,3 @@ def queue_for(task_name: str) -> str:
         if fnmatch.fnmatchcase(task_name, pattern):
             return queue
     return DEFAULT_QUEUE
-
-

@@ -45,8 +45,9 @@ def connect_signals() -> None:
     from django.apps import apps
     from django.db.models.signals import post_migrate
 
-    post_migrate.connect(sync_roles, sender=apps.get_app_config("platform"),
-                         dispatch_uid="platform.sync_roles")
+    post_migrate.connect(
+        sync_roles, sender=apps.get_app_config("platform"), dispatch_uid="platform.sync_roles"
+    )
 
 
 def has_role(user, role: str) -> bool:

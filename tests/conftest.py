@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 
 from config.database import libpq_dsn
-
 from tests.support.worker import EMBEDDED, Worker, broker_connection, redis_url
 
 BROKERS = ["embedded", "redis"]

@@ -41,8 +41,15 @@ TITLES = {
 }
 
 
-def problem(status_code: int, detail: str, *, instance: str = "", errors=None,
-            type_: str = "about:blank", title: str | None = None) -> dict:
+def problem(
+    status_code: int,
+    detail: str,
+    *,
+    instance: str = "",
+    errors=None,
+    type_: str = "about:blank",
+    title: str | None = None,
+) -> dict:
     body = {
         "type": type_,
         "title": title or TITLES.get(status_code, "Error"),
@@ -100,9 +107,13 @@ def exception_handler(exc, context):
     if response is None:
         logger.exception("unhandled error in %s", instance, exc_info=exc)
         return Response(
-            problem(500, "The server failed to handle this request; it has been logged.",
-                    instance=instance),
-            status=500, content_type=PROBLEM_CONTENT_TYPE,
+            problem(
+                500,
+                "The server failed to handle this request; it has been logged.",
+                instance=instance,
+            ),
+            status=500,
+            content_type=PROBLEM_CONTENT_TYPE,
         )
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail) or [_error("", "Invalid input.")]
@@ -116,15 +127,22 @@ def exception_handler(exc, context):
 
 
 def problem_response(request, status_code: int, detail: str) -> JsonResponse:
-    return JsonResponse(problem(status_code, detail, instance=request.path),
-                        status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse(
+        problem(status_code, detail, instance=request.path),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
 
 
 def api_not_found(request, exception=None):
-    return problem_response(request, status.HTTP_404_NOT_FOUND,
-                            f"No API endpoint at {request.path}.")
+    return problem_response(
+        request, status.HTTP_404_NOT_FOUND, f"No API endpoint at {request.path}."
+    )
 
 
 def api_server_error(request):
-    return problem_response(request, status.HTTP_500_INTERNAL_SERVER_ERROR,
-                            "The server failed to handle this request; it has been logged.")
+    return problem_response(
+        request,
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+        "The server failed to handle this request; it has been logged.",
+    )

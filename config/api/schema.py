@@ -42,12 +42,12 @@ class AutoSchema(openapi.AutoSchema):
             extra["404"] = "Not found"
         for code, description in extra.items():
             if code not in responses:
-                responses[code] = self._get_response_for_code(
-                    problem_response(description), code
-                )
+                responses[code] = self._get_response_for_code(problem_response(description), code)
         return responses
 
-    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
         if status_code[0] in "45":
             media_types = ["application/problem+json"]
         return super()._get_response_for_code(serializer, status_code, media_types, direction)

@@ -18,7 +18,9 @@ if not SECRET_KEY or SECRET_KEY == INSECURE_DEV_SECRET_KEY or len(SECRET_KEY) < 
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must be set in production (PostgreSQL with pgvector)")
 if not os.environ.get("CELERY_BROKER_URL"):
-    raise ImproperlyConfigured("CELERY_BROKER_URL must be set in production (e.g. redis://redis:6379/0)")
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must be set in production (e.g. redis://redis:6379/0)"
+    )
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves")
 

@@ -5,11 +5,11 @@ pointing at the test database, so the embedded broker's table lives there
 and dies with it.
 """
 
-from .base import *  # noqa: F403
 import os
 
 from config.database import libpq_dsn
 
+from .base import *  # noqa: F403
 from .base import DATABASES
 
 DEBUG = False

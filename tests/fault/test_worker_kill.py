@@ -3,7 +3,6 @@
 import pytest
 
 from config.queues import QUEUES
-
 from tests.support.worker import wait_until
 from tests.workerapp.models import TaskAttempt, TaskEffect
 from tests.workerapp.tasks import record_effect
@@ -22,14 +21,20 @@ def test_task_of_a_killed_worker_runs_again_on_the_next_worker(start_worker, pro
     first = start_worker(**FAST_REDELIVERY)
     record_effect.apply_async(("killed", 42, 4.0), connection=producer)
 
-    wait_until(lambda: TaskAttempt.objects.filter(key="killed").exists(), timeout=60,
-               what="the first attempt to start")
+    wait_until(
+        lambda: TaskAttempt.objects.filter(key="killed").exists(),
+        timeout=60,
+        what="the first attempt to start",
+    )
     first.kill()
     assert not TaskEffect.objects.filter(key="killed").exists(), "killed before its effect"
 
     start_worker(**FAST_REDELIVERY)
-    effect = wait_until(lambda: TaskEffect.objects.filter(key="killed").first(), timeout=90,
-                        what="the redelivered task's effect")
+    effect = wait_until(
+        lambda: TaskEffect.objects.filter(key="killed").first(),
+        timeout=90,
+        what="the redelivered task's effect",
+    )
     assert effect.value == 42
     attempts = TaskAttempt.objects.filter(key="killed")
     assert attempts.count() == 2

@@ -15,8 +15,9 @@ def test_worker_runs_a_task_sent_through_the_broker(start_worker, producer):
     worker = start_worker()
     record_effect.apply_async(("first", 7), connection=producer)
 
-    effect = wait_until(lambda: TaskEffect.objects.filter(key="first").first(), timeout=60,
-                        what="the task's effect")
+    effect = wait_until(
+        lambda: TaskEffect.objects.filter(key="first").first(), timeout=60, what="the task's effect"
+    )
     assert effect.value == 7
     # The effect came from the worker's pool process, not from this test process.
     assert effect.written_by_pid != worker.process.pid
@@ -28,8 +29,11 @@ def test_running_a_task_twice_leaves_one_effect(start_worker, producer):
     for _ in range(2):
         record_effect.apply_async(("twice", 3), connection=producer)
 
-    wait_until(lambda: TaskAttempt.objects.filter(key="twice").count() == 2, timeout=60,
-               what="two attempts")
+    wait_until(
+        lambda: TaskAttempt.objects.filter(key="twice").count() == 2,
+        timeout=60,
+        what="two attempts",
+    )
     assert TaskEffect.objects.filter(key="twice").count() == 1
 
 

@@ -15,11 +15,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
 
+from config.database import database_url
 from config.queues import QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,12 +39,7 @@ def database_env() -> dict[str, str]:
     """Environment that points a child process at this test run's database."""
     db = connection.settings_dict
     if os.environ.get("DATABASE_URL"):
-        user = quote(db.get("USER") or "", safe="")
-        password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-        auth = f"{user}{password}@" if user else ""
-        host = db.get("HOST") or "localhost"
-        port = db.get("PORT") or 5432
-        return {"DATABASE_URL": f"postgresql://{auth}{host}:{port}/{db['NAME']}"}
+        return {"DATABASE_URL": database_url(db)}
     return {"EMBEDDED_PG_DATABASE": db["NAME"]}
 
 
@@ -72,12 +67,31 @@ class Worker:
         self.log_path = tmp_path / f"{self.name}.log"
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker",
-             "-Q", ",".join(QUEUES), "-n", f"{self.name}@%h",
-             "--pool", "prefork", "--concurrency", "1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel", "INFO"],
-            cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                ",".join(QUEUES),
+                "-n",
+                f"{self.name}@%h",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.wait_for_log("ready.", timeout)

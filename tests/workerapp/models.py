@@ -8,6 +8,9 @@ class TaskAttempt(models.Model):
     worker_pid = models.IntegerField()
     started_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self):
+        return f"{self.key} by {self.worker_pid}"
+
 
 class TaskEffect(models.Model):
     """The task's effect; unique per key, so a rerun cannot duplicate it."""
@@ -15,3 +18,6 @@ class TaskEffect(models.Model):
     key = models.CharField(max_length=100, unique=True)
     value = models.IntegerField()
     written_by_pid = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.key}={self.value}"

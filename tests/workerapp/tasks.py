@@ -12,5 +12,6 @@ from tests.workerapp.models import TaskAttempt, TaskEffect
 def record_effect(key: str, value: int, seconds: float = 0.0) -> None:
     TaskAttempt.objects.create(key=key, worker_pid=os.getpid())
     time.sleep(seconds)  # stands for real work; a kill lands here
-    TaskEffect.objects.get_or_create(key=key, defaults={"value": value,
-                                                        "written_by_pid": os.getpid()})
+    TaskEffect.objects.get_or_create(
+        key=key, defaults={"value": value, "written_by_pid": os.getpid()}
+    )

@@ -1,0 +1,140 @@
+"""`uv run manage.py demo`: the product on the embedded defaults, one command.
+
+Starts (or joins) the embedded PostgreSQL, migrates, creates the demo
+coordinator, starts a real Celery worker (with beat) and the web server, waits
+until /readyz answers 200, prints the URLs, and runs until Ctrl-C or SIGTERM,
+then stops the web server and the worker and lets the database stop with the
+last process that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from config import processes
+from config.queues import QUEUES
+from config.roles import COORDINATOR
+
+DEMO_USERNAME = "coordinator"
+DEMO_PASSWORD = "ugc-demo-coordinator"  # noqa: S105 (printed for the demo; local only)
+
+
+class Command(BaseCommand):
+    help = "Run the product on the embedded defaults: database, worker, web server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="web server port (8000)")
+        parser.add_argument("--host", default="127.0.0.1", help="web server address")
+        parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+
+    def handle(self, *args, port, host, concurrency, **options):
+        started = time.monotonic()
+        self.step("database", f"PostgreSQL at {self.where()}")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.create_coordinator()
+
+        children = self.children(host, port, concurrency)
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        try:
+            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            for child in children:
+                self.step(child.name, f"starting (log: {child.log_path})")
+                child.start(env, settings.BASE_DIR)
+            worker, web = children
+            processes.wait_for_log(worker, "ready.", timeout=120)
+            base = f"http://{host}:{port}"
+            processes.wait_for_http(f"{base}/readyz", web, timeout=120)
+            self.print_urls(base, time.monotonic() - started)
+            while not stop.is_set():
+                for child in children:
+                    if not child.running():
+                        raise CommandError(f"{child.name} stopped:\n{child.log_tail()}")
+                stop.wait(1)
+        except (RuntimeError, TimeoutError) as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            self.step("shutdown", "stopping the web server and the worker")
+            for child in reversed(children):
+                child.stop()
+            self.step("shutdown", "done; the embedded database stops with its last user")
+
+    def children(self, host: str, port: int, concurrency: int) -> list[processes.Child]:
+        logs = settings.DATA_DIR / "logs"
+        worker = processes.Child(
+            "worker",
+            processes.python(
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "-Q",
+                ",".join(QUEUES),
+                "--concurrency",
+                str(concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ),
+            logs / "worker.log",
+        )
+        web = processes.Child(
+            "web",
+            processes.python("manage.py", "runserver", f"{host}:{port}", "--noreload"),
+            logs / "web.log",
+            stop_signal=signal.SIGINT,  # runserver exits cleanly on KeyboardInterrupt
+        )
+        return [worker, web]
+
+    def create_coordinator(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+
+        user, created = get_user_model().objects.get_or_create(
+            username=DEMO_USERNAME, defaults={"is_staff": True}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=COORDINATOR))
+        self.step("coordinator", f"{DEMO_USERNAME} ({'created' if created else 'exists'})")
+
+    def print_urls(self, base: str, seconds: float) -> None:
+        lines = [
+            "",
+            f"Ready in {seconds:.0f}s. Open:",
+            f"  home            {base}/",
+            f"  admin           {base}/admin/   (login {DEMO_USERNAME} / {DEMO_PASSWORD})",
+            f"  API docs        {base}/api/docs/",
+            f"  OpenAPI schema  {base}/api/schema/",
+            f"  readiness       {base}/readyz",
+            f"  API             uv run manage.py drf_create_token {DEMO_USERNAME}, then",
+            f"                  curl -H 'Authorization: Token <token>' {base}/api/v1/me",
+            "",
+            "Ctrl-C stops everything.",
+        ]
+        self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+
+    def step(self, name: str, text: str) -> None:
+        self.stdout.write(f"[demo] {name}: {text}")
+        self.stdout.flush()
+
+    def where(self) -> str:
+        from config.database import describe
+
+        db = settings.DATABASES["default"]
+        kind = "external (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "embedded"
+        return f"{describe(db)}, {kind}"

@@ -1,0 +1,101 @@
+"""Child processes of `manage.py demo`: start them, watch them, stop them cleanly.
+
+Each child runs in its own session so that Ctrl-C reaches only the demo,
+which then stops the children in order (web first, then the worker, which
+finishes its current task). Each child also gets SIGTERM from the kernel if
+the demo itself dies, so no worker outlives it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    # Not Linux (no libc.so.6): the demo's own shutdown path still stops children.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    log_path: Path
+    stop_signal: int = signal.SIGTERM
+    process: subprocess.Popen | None = None
+
+    def start(self, env: dict[str, str], cwd: Path) -> Child:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 (our own argv)
+            self.argv,
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        return self
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
+    def stop(self, timeout: float = 30) -> None:
+        if not self.running():
+            return
+        os.killpg(self.process.pid, self.stop_signal)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def wait_for_log(child: Child, text: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in child.log_tail(200):
+            return
+        if not child.running():
+            raise RuntimeError(f"{child.name} exited early:\n{child.log_tail()}")
+        time.sleep(0.2)
+    raise TimeoutError(f"{child.name} not ready after {timeout:.0f}s:\n{child.log_tail()}")
+
+
+def wait_for_http(url: str, child: Child, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own loopback URL)
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if not child.running():
+            raise RuntimeError(f"{child.name} exited early:\n{child.log_tail()}")
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s:\n{child.log_tail()}")
