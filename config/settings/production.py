@@ -22,7 +22,7 @@ if not os.environ.get("CELERY_BROKER_URL"):
         "CELERY_BROKER_URL must be set in production (e.g. redis://redis:6379/0)"
     )
 if not os.environ.get("ALLOWED_HOSTS"):
-    raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves")
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set to the host names this site serves")
 
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")

@@ -28,3 +28,5 @@ if EMBEDDED_BROKER and not os.environ.get("CELERY_BROKER_DSN"):  # noqa: F405
     )
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.workerapp"]  # noqa: F405
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (see dev.py)

@@ -28,7 +28,10 @@ DOCKERFILE = ROOT / "docker" / "Dockerfile"
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 DOCKERIGNORE = ROOT / ".dockerignore"
 # Where the settings read the environment (database.py parses DATABASE_URL for them).
-SETTINGS_SOURCES = [*sorted((ROOT / "config" / "settings").glob("*.py")), ROOT / "config" / "database.py"]
+SETTINGS_SOURCES = [
+    *sorted((ROOT / "config" / "settings").glob("*.py")),
+    ROOT / "config" / "database.py",
+]
 
 WORKERS = {"worker-media", "worker-ml", "worker-default"}
 APP_SERVICES = {"migrate", "web", "beat", *WORKERS}
@@ -171,12 +174,13 @@ def test_workers_and_beat_run_celery(services):
     schedule = option(argv, "--schedule", "-s")
     assert schedule, "beat must keep its schedule file on a volume"
     mounts = [target for source, target in volume_mounts(services["beat"]) if is_named(source)]
-    assert any(schedule.startswith(target.rstrip("/") + "/") for target in mounts), (schedule, mounts)
+    on_volume = any(schedule.startswith(target.rstrip("/") + "/") for target in mounts)
+    assert on_volume, (schedule, mounts)
 
 
 def test_each_queue_is_consumed_by_exactly_one_worker(services):
     consumers = Counter(queue for name in WORKERS for queue in worker_queues(services[name]))
-    assert set(consumers) == set(QUEUES), "workers consume queues that config/queues.py lacks, or miss some"
+    assert set(consumers) == set(QUEUES), (sorted(consumers), sorted(QUEUES))
     assert all(count == 1 for count in consumers.values()), consumers
     assert set(worker_queues(services["worker-media"])) == {"media"}
     assert set(worker_queues(services["worker-ml"])) == {"embeddings", "scoring"}
@@ -197,10 +201,11 @@ def test_worker_concurrency_and_prefetch(services):
 def test_app_services_get_the_required_environment(services):
     for name in APP_SERVICES:
         env = environment(services[name])
-        assert REQUIRED_ENV <= set(env), (name, REQUIRED_ENV - set(env))
+        assert set(env) >= REQUIRED_ENV, (name, REQUIRED_ENV - set(env))
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
         # The secret has no default: compose refuses to start without it.
-        assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]*\}", env["SECRET_KEY"]), (name, env["SECRET_KEY"])
+        secret = env["SECRET_KEY"]
+        assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]*\}", secret), (name, secret)
         assert re.match(r"postgres(ql)?://[^@/]+@db:5432/\w+$", env["DATABASE_URL"]), name
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/"), name
         assert env["ALLOWED_HOSTS"], name
@@ -209,7 +214,7 @@ def test_app_services_get_the_required_environment(services):
 def test_environment_names_are_read_by_settings(services):
     read = settings_env_names()
     # The names production settings require must still be the names they read.
-    assert REQUIRED_ENV <= read, f"config/settings no longer reads {REQUIRED_ENV - read}"
+    assert read >= REQUIRED_ENV, f"config/settings no longer reads {REQUIRED_ENV - read}"
     for name in APP_SERVICES:
         unknown = set(environment(services[name])) - read - PROCESS_ENV
         assert not unknown, f"{name} sets {sorted(unknown)}, which config/settings never reads"
@@ -245,7 +250,8 @@ def test_depends_on_conditions(services):
     for name, service in services.items():
         for dependency, spec in service.get("depends_on", {}).items():
             assert dependency in services, (name, dependency)
-            assert isinstance(spec, dict) and spec.get("condition") in HEALTH_CONDITIONS, (name, dependency)
+            assert isinstance(spec, dict), (name, dependency)
+            assert spec.get("condition") in HEALTH_CONDITIONS, (name, dependency)
             if spec["condition"] == "service_healthy":
                 healthcheck_test(services[dependency])
             if spec["condition"] == "service_completed_successfully":
@@ -262,7 +268,12 @@ def test_depends_on_conditions(services):
 
 def test_named_volumes_are_declared_and_used(services, compose):
     declared = set(compose.get("volumes") or {})
-    used = {source for service in services.values() for source, _ in volume_mounts(service) if is_named(source)}
+    used = {
+        source
+        for service in services.values()
+        for source, _ in volume_mounts(service)
+        if is_named(source)
+    }
     assert used <= declared, f"undeclared volumes: {used - declared}"
     assert declared <= used, f"declared but unused volumes: {declared - used}"
     assert any(target == "/var/lib/postgresql/data" for _, target in volume_mounts(services["db"]))
@@ -274,7 +285,9 @@ def test_compose_file_follows_the_compose_specification(compose):
     schema = json.loads(schema_file.read_text())
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
-    errors = sorted(validator_class(schema).iter_errors(compose), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        validator_class(schema).iter_errors(compose), key=lambda e: list(e.absolute_path)
+    )
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
 
 
@@ -304,7 +317,7 @@ def test_dockerfile_is_multi_stage_with_uv():
     instructions = dockerfile_instructions()
     stages = [args for keyword, args in instructions if keyword == "FROM"]
     assert len(stages) >= 3, stages
-    args = {a.split("=", 1)[0]: a.split("=", 1)[1] for k, a in instructions if k == "ARG" and "=" in a}
+    args = dict(a.split("=", 1) for k, a in instructions if k == "ARG" and "=" in a)
     assert args.get("PYTHON_IMAGE") == "python:3.12-slim-bookworm"
     assert args.get("UV_IMAGE", "").startswith("ghcr.io/astral-sh/uv:")
     runs = " ".join(a for k, a in instructions if k == "RUN")
