@@ -20,7 +20,8 @@ PID_LIST = ".handle_pids.json"
 
 
 def data_dir(base_dir: Path) -> Path:
-    return Path(os.environ.get("EMBEDDED_PG_DATA", base_dir / ".data" / "pg")).resolve()
+    default = Path(os.environ.get("DATA_DIR") or base_dir / ".data") / "pg"
+    return Path(os.environ.get("EMBEDDED_PG_DATA") or default).resolve()
 
 
 def _pid_alive(pid: int) -> bool:

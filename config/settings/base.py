@@ -176,9 +176,8 @@ if CELERY_VISIBILITY_TIMEOUT <= LONGEST_HARD_TIME_LIMIT:
         f"hard time limit ({LONGEST_HARD_TIME_LIMIT}s)"
     )
 
-CELERY_BROKER_URL = (
-    os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "pgqueue://localhost"
-)
+# Unset: the embedded broker, a table in the project's PostgreSQL (config/broker.py).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "pgqueue://localhost"
 EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("pgqueue://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):

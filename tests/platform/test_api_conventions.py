@@ -105,9 +105,11 @@ def test_unknown_api_paths_are_404_problems(api, db):
 def test_validation_errors_name_each_field(api, user):
     api.force_authenticate(user)
     body = assert_problem(
-        api.post("/api/v1/test-orders",
-                 {"items": [{"sku": "ok", "quantity": 1}, {"sku": "far-too-long", "quantity": 0}]},
-                 format="json"),
+        api.post(
+            "/api/v1/test-orders",
+            {"items": [{"sku": "ok", "quantity": 1}, {"sku": "far-too-long", "quantity": 0}]},
+            format="json",
+        ),
         400,
     )
     fields = {error["field"]: error for error in body["errors"]}
@@ -119,17 +121,16 @@ def test_validation_errors_name_each_field(api, user):
 @pytest.mark.urls(__name__)
 def test_a_malformed_body_is_a_400_problem(api, user):
     api.force_authenticate(user)
-    response = api.generic("POST", "/api/v1/test-orders", "{not json",
-                           content_type="application/json")
+    response = api.generic(
+        "POST", "/api/v1/test-orders", "{not json", content_type="application/json"
+    )
     assert "JSON parse error" in assert_problem(response, 400)["detail"]
 
 
 @pytest.mark.urls(__name__)
 def test_an_unhandled_error_is_a_500_problem_without_internals(api, user):
     api.force_authenticate(user)
-    body = assert_problem(
-        api.post("/api/v1/test-orders", {"items": []}, format="json"), 500
-    )
+    body = assert_problem(api.post("/api/v1/test-orders", {"items": []}, format="json"), 500)
     assert "ZeroDivisionError" not in str(body) and "a bug" not in str(body)
 
 

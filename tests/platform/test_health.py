@@ -35,8 +35,7 @@ def test_readyz_is_200_when_database_and_broker_answer(client, db):
     ],
 )
 def test_readyz_is_503_naming_what_is_down(env, down, django_db_setup):
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings.dev", "ALLOWED_HOSTS": "testserver",
-           "REDIS_URL": "", **env}
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.dev", "ALLOWED_HOSTS": "testserver", **env}
     if "DATABASE_URL" in env:
         # The embedded broker lives in the database, so it is down with it.
         env["CELERY_BROKER_URL"] = ""

@@ -28,7 +28,7 @@ EMBEDDED = "pgqueue://localhost"
 
 def redis_url() -> str | None:
     """The Redis broker to test against, when the environment names one."""
-    for name in ("CELERY_BROKER_URL", "REDIS_URL"):
+    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
         url = os.environ.get(name, "")
         if url.startswith("redis://"):
             return url
