@@ -133,10 +133,9 @@ class Channel(virtual.Channel):
             raise Empty()
         message_id, payload, deliveries = row
         message = json.loads(payload)
-        properties = message.setdefault("properties", {})
-        properties.setdefault("delivery_info", {})[MESSAGE_ID] = message_id
-        if deliveries > 1:
-            message["redelivered"] = True
+        delivery_info = message.setdefault("properties", {}).setdefault("delivery_info", {})
+        delivery_info[MESSAGE_ID] = message_id
+        delivery_info["redelivered"] = deliveries > 1
         return message
 
     def _size(self, queue):

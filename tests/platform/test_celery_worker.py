@@ -6,7 +6,7 @@ from config.celery import app
 from config.queues import queue_for
 from tests.support.worker import wait_until
 from tests.workerapp.models import TaskAttempt, TaskEffect
-from tests.workerapp.tasks import record_effect
+from tests.workerapp.tasks import flaky_effect, record_effect
 
 pytestmark = pytest.mark.worker
 
@@ -35,6 +35,19 @@ def test_running_a_task_twice_leaves_one_effect(start_worker, producer):
         what="two attempts",
     )
     assert TaskEffect.objects.filter(key="twice").count() == 1
+
+
+def test_a_transient_error_is_retried_until_the_task_succeeds(start_worker, producer):
+    start_worker()
+    flaky_effect.apply_async(("flaky", 5), connection=producer)
+
+    effect = wait_until(
+        lambda: TaskEffect.objects.filter(key="flaky").first(),
+        timeout=60,
+        what="the retried task's effect",
+    )
+    assert effect.value == 5
+    assert TaskAttempt.objects.filter(key="flaky").count() == 2
 
 
 def test_tasks_are_routed_to_named_queues():
