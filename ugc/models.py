@@ -1,1 +1,398 @@
-"""Tables of the ugc app (models arrive with their issues)."""
+"""The UGC library: creators, assets, renditions, tags and their audit trail.
+
+State machines live here as data (the allowed transitions); the services in
+ugc/services/ are the only code that changes a state, through
+`Asset.check_transition()`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class Platform(models.TextChoices):
+    INSTAGRAM = "instagram", "Instagram"
+    TIKTOK = "tiktok", "TikTok"
+    FACEBOOK = "facebook", "Facebook"
+    PINTEREST = "pinterest", "Pinterest"
+    YOUTUBE = "youtube", "YouTube"
+    X = "x", "X"
+    REVIEW = "review", "Review"
+    UPLOAD = "upload", "Upload"
+    OTHER = "other", "Other"
+
+
+class MediaType(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+
+
+class ProcessingState(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSING = "processing", "Processing"
+    IN_REVIEW = "in_review", "In review"
+    FAILED = "failed", "Failed"
+
+
+class ModerationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class RightsState(models.TextChoices):
+    NOT_REQUESTED = "not_requested", "Not requested"
+    REQUESTED = "requested", "Requested"
+    GRANTED = "granted", "Granted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+# state field -> {from: {allowed to}}. Anything else is refused.
+TRANSITIONS: dict[str, dict[str, set[str]]] = {
+    "processing_state": {
+        ProcessingState.RECEIVED: {ProcessingState.PROCESSING, ProcessingState.FAILED},
+        ProcessingState.PROCESSING: {
+            ProcessingState.IN_REVIEW,
+            ProcessingState.FAILED,
+            ProcessingState.PROCESSING,
+        },
+        # Reprocessing starts again from either end state.
+        ProcessingState.IN_REVIEW: {ProcessingState.PROCESSING},
+        ProcessingState.FAILED: {ProcessingState.PROCESSING},
+    },
+    "moderation_state": {
+        ModerationState.PENDING: {ModerationState.APPROVED, ModerationState.REJECTED},
+        ModerationState.APPROVED: {ModerationState.REJECTED, ModerationState.PENDING},
+        ModerationState.REJECTED: {ModerationState.APPROVED, ModerationState.PENDING},
+    },
+    "rights_state": {
+        RightsState.NOT_REQUESTED: {RightsState.REQUESTED, RightsState.GRANTED},
+        RightsState.REQUESTED: {
+            RightsState.GRANTED,
+            RightsState.DECLINED,
+            RightsState.NOT_REQUESTED,
+        },
+        RightsState.GRANTED: {RightsState.REVOKED, RightsState.EXPIRED},
+        RightsState.DECLINED: {RightsState.REQUESTED},
+        RightsState.REVOKED: {RightsState.REQUESTED},
+        RightsState.EXPIRED: {RightsState.REQUESTED, RightsState.GRANTED},
+    },
+}
+
+
+class InvalidTransition(ValidationError):
+    pass
+
+
+def private_storage():
+    """Originals go to the private storage (settings.STORAGES["private"])."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class Creator(models.Model):
+    """Who made an asset, on one platform. One per platform and handle."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(max_length=150)  # stored without "@", lower case
+    display_name = models.CharField(max_length=200, blank=True)
+    profile_url = models.URLField(max_length=1000, blank=True)
+    follower_count = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "handle"], name="creator_platform_handle"),
+        ]
+        ordering = ["platform", "handle"]
+
+    def __str__(self):
+        return f"@{self.handle} ({self.platform})"
+
+
+class ContentCategory(models.Model):
+    """The managed vocabulary of content types: lifestyle, unboxing, flat-lay, ..."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "content categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Asset(models.Model):
+    """One photo or video in the library, with where it came from and its state."""
+
+    media_type = models.CharField(max_length=10, choices=MediaType.choices)
+    source_platform = models.CharField(max_length=20, choices=Platform.choices)
+    content_type = models.ForeignKey(
+        ContentCategory, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
+    )
+    creator = models.ForeignKey(
+        Creator, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
+    )
+
+    # What the creator wrote, and what we parse from it.
+    caption = models.TextField(blank=True)
+    hashtags = ArrayField(models.CharField(max_length=150), default=list, blank=True)
+    mentions = ArrayField(models.CharField(max_length=150), default=list, blank=True)
+    language = models.CharField(max_length=16, blank=True)  # BCP 47, e.g. "en", "pt-BR"
+    alt_text = models.CharField(max_length=500, blank=True)
+
+    # Where it lives on its platform.
+    permalink = models.URLField(max_length=1000, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    platform_id = models.CharField(max_length=200, blank=True)  # the platform's own id
+    source_url = models.URLField(max_length=2000, blank=True)  # where the media was fetched
+    platform_metrics = models.JSONField(default=dict, blank=True)  # likes, comments, views...
+
+    # The original file (private: never served) and what it is.
+    original = models.FileField(storage=private_storage, max_length=500, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    mime_type = models.CharField(max_length=100, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    byte_size = models.PositiveBigIntegerField(null=True, blank=True)
+    # NULL until hashed; NULLs do not collide in the unique constraint.
+    content_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    perceptual_hash = models.BigIntegerField(null=True, blank=True)  # 64-bit pHash, signed
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
+    )
+    placeholder = models.CharField(max_length=100, blank=True)  # blurhash
+    dominant_colors = ArrayField(models.CharField(max_length=7), default=list, blank=True)
+    quality = models.JSONField(default=dict, blank=True)  # sharpness, exposure, contrast, ...
+    quality_score = models.FloatField(null=True, blank=True)  # 0..1
+    media_info = models.JSONField(default=dict, blank=True)  # codec, fps, format details
+
+    # States.
+    processing_state = models.CharField(
+        max_length=20, choices=ProcessingState.choices, default=ProcessingState.RECEIVED
+    )
+    failure_reason = models.TextField(blank=True)
+    moderation_state = models.CharField(
+        max_length=20, choices=ModerationState.choices, default=ModerationState.PENDING
+    )
+    rights_state = models.CharField(
+        max_length=20, choices=RightsState.choices, default=RightsState.NOT_REQUESTED
+    )
+    rights_expires_at = models.DateTimeField(null=True, blank=True)
+    # Pipeline step -> ISO time it completed; lets a rerun skip finished steps.
+    steps_done = models.JSONField(default=dict, blank=True)
+
+    product_lines = models.ManyToManyField(
+        "commerce.ProductLine", through="ProductLineTag", related_name="assets", blank=True
+    )
+    products = models.ManyToManyField(
+        "commerce.Product", through="ProductTag", related_name="assets", blank=True
+    )
+    tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)  # free tags
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A re-import of the same post updates it instead of duplicating it.
+            models.UniqueConstraint(
+                fields=["source_platform", "platform_id"],
+                condition=~Q(platform_id=""),
+                name="asset_platform_id_unique",
+            ),
+            # Exact duplicates (same bytes) are skipped at ingestion.
+            models.UniqueConstraint(fields=["content_sha256"], name="asset_content_sha256_unique"),
+            models.CheckConstraint(
+                condition=Q(quality_score__isnull=True)
+                | Q(quality_score__gte=0, quality_score__lte=1),
+                name="asset_quality_score_0_1",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["processing_state", "moderation_state", "rights_state"]),
+            models.Index(fields=["source_platform", "-created_at"]),
+            models.Index(fields=["content_type", "-created_at"]),
+            models.Index(fields=["perceptual_hash"]),
+            models.Index(fields=["-posted_at"]),
+            GinIndex(fields=["hashtags"], name="asset_hashtags_gin"),
+            GinIndex(fields=["tags"], name="asset_tags_gin"),
+        ]
+
+    def __str__(self):
+        return f"Asset {self.pk} ({self.media_type}, {self.source_platform})"
+
+    def check_transition(self, field: str, new_state: str) -> None:
+        """Raise InvalidTransition unless `field` may move to `new_state`."""
+        current = getattr(self, field)
+        if new_state not in TRANSITIONS[field].get(current, set()):
+            raise InvalidTransition(
+                f"{field} cannot go from {current!r} to {new_state!r}",
+                code="invalid_transition",
+            )
+
+
+class RenditionKind(models.TextChoices):
+    IMAGE = "image", "Image"  # a resized still (from an image, or a video's poster)
+    VIDEO = "video", "Video"  # a web-friendly video
+
+
+class Rendition(models.Model):
+    """A served version of an asset: one size in one format. Enough for a srcset."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="renditions")
+    kind = models.CharField(max_length=10, choices=RenditionKind.choices)
+    format = models.CharField(max_length=10)  # webp, jpeg, avif, mp4
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveIntegerField()
+    file = models.FileField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "kind", "format", "width"], name="rendition_unique_size"
+            ),
+        ]
+        ordering = ["asset", "kind", "format", "width"]
+
+    def __str__(self):
+        return f"{self.asset_id} {self.kind} {self.format} {self.width}w"
+
+
+class TagSource(models.TextChoices):
+    MANUAL = "manual", "Tagged by a person"
+    IMPORT = "import", "From an import"
+    SUGGESTED = "suggested", "Suggested by the platform"
+
+
+class ProductLineTag(models.Model):
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="product_line_tags")
+    product_line = models.ForeignKey(
+        "commerce.ProductLine", on_delete=models.CASCADE, related_name="asset_tags"
+    )
+    source = models.CharField(max_length=20, choices=TagSource.choices, default=TagSource.MANUAL)
+    confidence = models.FloatField(null=True, blank=True)  # for suggestions
+    accepted = models.BooleanField(default=True)  # suggestions wait for a person
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "product_line"], name="asset_product_line"),
+        ]
+
+    def __str__(self):
+        return f"{self.asset_id} → {self.product_line_id}"
+
+
+class ProductTag(models.Model):
+    """A product shown in an asset, with where it appears (a hotspot, 0..1)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="product_tags")
+    product = models.ForeignKey(
+        "commerce.Product", on_delete=models.CASCADE, related_name="asset_tags"
+    )
+    source = models.CharField(max_length=20, choices=TagSource.choices, default=TagSource.MANUAL)
+    confidence = models.FloatField(null=True, blank=True)
+    accepted = models.BooleanField(default=True)
+    hotspot_x = models.FloatField(null=True, blank=True)
+    hotspot_y = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "product"], name="asset_product"),
+            models.CheckConstraint(
+                condition=(Q(hotspot_x__isnull=True) & Q(hotspot_y__isnull=True))
+                | (Q(hotspot_x__gte=0, hotspot_x__lte=1, hotspot_y__gte=0, hotspot_y__lte=1)),
+                name="product_tag_hotspot_in_image",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.asset_id} → {self.product_id}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what on an asset, and when. Written by the services only."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="audit_trail")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )  # null: the system (a task, an import)
+    action = models.CharField(max_length=50)  # "update", "tag_product", "approve", ...
+    changes = models.JSONField(default=dict, blank=True)  # field -> [old, new]
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.action} on {self.asset_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportRun(models.Model):
+    """One run of an import (a folder, a CSV, a platform export), resumable.
+
+    Items already done are recorded by their key, so a rerun skips them.
+    """
+
+    source = models.CharField(max_length=1000)  # the path or URL imported
+    kind = models.CharField(max_length=30)  # folder, csv, instagram, tiktok
+    fingerprint = models.CharField(max_length=64, unique=True)  # sha256 of kind + source
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)  # created, updated, skipped, failed
+
+    def __str__(self):
+        return f"{self.kind} import of {self.source}"
+
+
+class ImportItem(models.Model):
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="items")
+    key = models.CharField(max_length=500)  # row number, file path or platform id
+    outcome = models.CharField(max_length=20)  # created, updated, duplicate, failed
+    reason = models.TextField(blank=True)
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="import_item_key")]
+
+    def __str__(self):
+        return f"{self.key}: {self.outcome}"
