@@ -1,0 +1,6 @@
+"""Every write to the library goes through these functions (DESIGN.md §2).
+
+- assets.py: metadata edits, state transitions, creators, the audit trail
+- pipeline.py: the media pipeline's steps and their scheduling
+- ingest.py: uploads, imports and downloads that create assets
+"""

@@ -1,0 +1,114 @@
+"""Writes on assets that every part of the library shares: metadata edits,
+state transitions, creators and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from ugc.captions import normalise_handle, parse_hashtags, parse_mentions
+from ugc.models import Asset, AuditEntry, Creator
+
+# Fields a coordinator may edit directly; states change through transition().
+EDITABLE_FIELDS = frozenset(
+    {
+        "caption",
+        "language",
+        "alt_text",
+        "content_type",
+        "creator",
+        "permalink",
+        "posted_at",
+        "tags",
+        "media_type",
+    }
+)
+
+
+def record(
+    asset: Asset, action: str, *, actor=None, changes: dict | None = None, note: str = ""
+) -> AuditEntry:
+    """Append to the asset's audit trail (who changed what)."""
+    return AuditEntry.objects.create(
+        asset=asset,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        changes=changes or {},
+        note=note,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value, for the audit trail."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def update_metadata(asset: Asset, *, actor=None, **fields) -> dict[str, list]:
+    """Change editable fields; re-derive hashtags and mentions from a new caption.
+
+    Returns the changes made, field -> [old, new]; an unchanged value is no change.
+    """
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    changes: dict[str, list] = {}
+    for name, value in fields.items():
+        old = getattr(asset, name)
+        if old != value:
+            changes[name] = [_plain(old), _plain(value)]
+            setattr(asset, name, value)
+    if "caption" in changes:
+        asset.hashtags = parse_hashtags(asset.caption)
+        asset.mentions = parse_mentions(asset.caption)
+    if changes:
+        asset.save()
+        record(asset, "update", actor=actor, changes=changes)
+    return changes
+
+
+@transaction.atomic
+def transition(
+    asset: Asset, field: str, new_state: str, *, actor=None, note: str = "", **extra_fields
+) -> Asset:
+    """Move one of the asset's states, if the state machine allows it, with an audit entry.
+
+    The row is locked first, so two concurrent transitions cannot both pass
+    the check on a stale state.
+    """
+    locked = Asset.objects.select_for_update().get(pk=asset.pk)
+    old = getattr(locked, field)
+    locked.check_transition(field, new_state)
+    setattr(locked, field, new_state)
+    for name, value in extra_fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[field, *extra_fields, "updated_at"])
+    record(
+        locked, f"{field}:{new_state}", actor=actor, changes={field: [old, new_state]}, note=note
+    )
+    for name in (field, *extra_fields, "updated_at"):
+        setattr(asset, name, getattr(locked, name))
+    return asset
+
+
+def upsert_creator(*, platform: str, handle: str, **fields) -> Creator | None:
+    """The creator for platform + handle, created or updated with what we now know."""
+    handle = normalise_handle(handle)
+    if not handle:
+        return None
+    known = {name: value for name, value in fields.items() if value not in (None, "")}
+    creator, created = Creator.objects.get_or_create(
+        platform=platform, handle=handle, defaults=known
+    )
+    if not created:
+        stale = {name: value for name, value in known.items() if getattr(creator, name) != value}
+        if stale:
+            for name, value in stale.items():
+                setattr(creator, name, value)
+            creator.save(update_fields=[*stale, "updated_at"])
+    return creator
