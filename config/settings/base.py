@@ -137,6 +137,41 @@ STORAGES = {
 # Uploads past this size stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# -- ingestion (ugc/services/ingest.py, ugc/ingest/fetch.py) ----------------------------
+# The largest original accepted from an upload, an import or a download.
+UGC_MAX_UPLOAD_BYTES = env_int("UGC_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
+UGC_FETCH_CONNECT_TIMEOUT = float(os.environ.get("UGC_FETCH_CONNECT_TIMEOUT", "5"))
+UGC_FETCH_READ_TIMEOUT = float(os.environ.get("UGC_FETCH_READ_TIMEOUT", "20"))
+UGC_FETCH_TOTAL_TIMEOUT = float(os.environ.get("UGC_FETCH_TOTAL_TIMEOUT", "300"))
+UGC_FETCH_MAX_REDIRECTS = env_int("UGC_FETCH_MAX_REDIRECTS", 5)
+# Empty: the fetcher's list of image and video types.
+UGC_FETCH_CONTENT_TYPES = env_list("UGC_FETCH_CONTENT_TYPES")
+# Host names exempt from the SSRF address check. For tests serving from 127.0.0.1
+# only: never set it in a real deployment.
+UGC_FETCH_ALLOWED_HOSTS: list[str] = []
+
+# -- media pipeline (ugc/services/pipeline.py, ugc/media/) ---------------------------
+# Stills over this many pixels are refused before decoding (decompression bombs).
+MEDIA_MAX_IMAGE_PIXELS = env_int("MEDIA_MAX_IMAGE_PIXELS", 60_000_000)
+MEDIA_MAX_IMAGE_BYTES = env_int("MEDIA_MAX_IMAGE_BYTES", 50 * 1024 * 1024)
+MEDIA_MAX_VIDEO_BYTES = env_int("MEDIA_MAX_VIDEO_BYTES", 500 * 1024 * 1024)
+MEDIA_MAX_VIDEO_SECONDS = env_int("MEDIA_MAX_VIDEO_SECONDS", 180)
+MEDIA_MAX_VIDEO_PIXELS = env_int("MEDIA_MAX_VIDEO_PIXELS", 3840 * 2160)
+MEDIA_RENDITION_WIDTHS = [int(w) for w in env_list("MEDIA_RENDITION_WIDTHS", "320,640,1080")]
+MEDIA_RENDITION_FORMATS = env_list("MEDIA_RENDITION_FORMATS", "webp,jpeg")
+# AVIF encodes cost many times a WebP's (bench/media.py): only these widths get one, if any.
+MEDIA_AVIF_WIDTHS = [int(w) for w in env_list("MEDIA_AVIF_WIDTHS", "320")]
+MEDIA_JPEG_QUALITY = env_int("MEDIA_JPEG_QUALITY", 82)
+MEDIA_WEBP_QUALITY = env_int("MEDIA_WEBP_QUALITY", 80)
+MEDIA_WEBP_METHOD = env_int("MEDIA_WEBP_METHOD", 2)
+MEDIA_AVIF_QUALITY = env_int("MEDIA_AVIF_QUALITY", 60)
+MEDIA_AVIF_SPEED = env_int("MEDIA_AVIF_SPEED", 8)
+# pHash bits (of 64) two stills may differ by and still count as the same photo.
+MEDIA_NEAR_DUPLICATE_DISTANCE = env_int("MEDIA_NEAR_DUPLICATE_DISTANCE", 6)
+# Empty: found on PATH. Without ffmpeg, video assets fail with a reason saying so.
+FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "ffmpeg")
+FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "ffprobe")
+
 # -- API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "no credentials" into 401, not 403.
@@ -168,6 +203,24 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# -- commerce (commerce/) ---------------------------------------------------------------
+# Key of the HMAC that pseudonymises customers (emails are never stored). Changing
+# it splits every customer in two; production.py refuses the development key.
+INSECURE_DEV_CUSTOMER_HASH_KEY = "dev-only-customer-hash-key-never-use-in-production"  # noqa: S105
+CUSTOMER_HASH_KEY = os.environ.get("CUSTOMER_HASH_KEY") or INSECURE_DEV_CUSTOMER_HASH_KEY
+# Order webhooks larger than this are refused with 413 before their body is read.
+COMMERCE_WEBHOOK_MAX_BYTES = env_int("COMMERCE_WEBHOOK_MAX_BYTES", 1024 * 1024)
+# Currency of imported prices when the file names none (Shopify's product export).
+COMMERCE_DEFAULT_CURRENCY = os.environ.get("COMMERCE_DEFAULT_CURRENCY", "USD").strip().upper()
+
+# -- search (ugc/search/) -------------------------------------------------------
+# The text-embedding backend and its model; vectors are stored with the model's name.
+EMBEDDING_BACKEND = os.environ.get("EMBEDDING_BACKEND", "static")
+EMBEDDING_MODEL_PATH = Path(
+    os.environ.get("EMBEDDING_MODEL_PATH")
+    or BASE_DIR / "ugc" / "search" / "models" / "minilm-l6-static"
+)
 
 # -- Celery (config/celery.py) ----------------------------------------------------
 # Each queue's (soft, hard) time limits; CELERY_TIME_LIMITS="media=60:90,default=5:8" overrides.
