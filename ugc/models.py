@@ -10,9 +10,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from pgvector.django import VectorField
 
 
 class Platform(models.TextChoices):
@@ -203,6 +205,10 @@ class Asset(models.Model):
     )
     tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)  # free tags
 
+    # Full text (ugc/search/): hashtags and product names weigh most, then the
+    # creator and free tags, then the caption; kept by ugc.services.search_index.
+    search_vector = SearchVectorField(null=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -232,6 +238,7 @@ class Asset(models.Model):
             models.Index(fields=["-posted_at"]),
             GinIndex(fields=["hashtags"], name="asset_hashtags_gin"),
             GinIndex(fields=["tags"], name="asset_tags_gin"),
+            GinIndex(fields=["search_vector"], name="asset_search_vector_gin"),
         ]
 
     def __str__(self):
@@ -396,3 +403,28 @@ class ImportItem(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.outcome}"
+
+
+class AssetEmbedding(models.Model):
+    """An asset's vector under one embedding model.
+
+    Vectors of several models may coexist (one per model name), so a change of
+    model re-embeds the library while search goes on with the old vectors.
+    The column has no fixed dimension; each model gets its own partial HNSW
+    index over `vector::vector(N)` (ugc/search/indexes.py).
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="embeddings")
+    model = models.CharField(max_length=100)  # e.g. "static:minilm-l6-static:256"
+    vector = VectorField()
+    source_hash = models.CharField(max_length=64)  # sha256 of the text embedded: skip if same
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "model"], name="asset_embedding_per_model"),
+        ]
+        indexes = [models.Index(fields=["model", "asset"])]
+
+    def __str__(self):
+        return f"{self.asset_id} under {self.model}"
