@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from config.api import views
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
+    path("", include("commerce.api.urls")),
 ]

@@ -207,7 +207,7 @@ SPECTACULAR_SETTINGS = {
 # -- commerce (commerce/) ---------------------------------------------------------------
 # Key of the HMAC that pseudonymises customers (emails are never stored). Changing
 # it splits every customer in two; production.py refuses the development key.
-INSECURE_DEV_CUSTOMER_HASH_KEY = "dev-only-customer-hash-key-never-use-in-production"  # noqa: S105
+INSECURE_DEV_CUSTOMER_HASH_KEY = "dev-only-customer-hash-key-never-use-in-production"
 CUSTOMER_HASH_KEY = os.environ.get("CUSTOMER_HASH_KEY") or INSECURE_DEV_CUSTOMER_HASH_KEY
 # Order webhooks larger than this are refused with 413 before their body is read.
 COMMERCE_WEBHOOK_MAX_BYTES = env_int("COMMERCE_WEBHOOK_MAX_BYTES", 1024 * 1024)

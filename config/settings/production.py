@@ -8,7 +8,15 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import INSECURE_DEV_SECRET_KEY, SECRET_KEY, env_bool, env_int, env_list
+from .base import (
+    CUSTOMER_HASH_KEY,
+    INSECURE_DEV_CUSTOMER_HASH_KEY,
+    INSECURE_DEV_SECRET_KEY,
+    SECRET_KEY,
+    env_bool,
+    env_int,
+    env_list,
+)
 
 if not SECRET_KEY or SECRET_KEY == INSECURE_DEV_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -23,6 +31,17 @@ if not os.environ.get("CELERY_BROKER_URL"):
     )
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set to the host names this site serves")
+# Checked after the services so that a missing service is named first.
+if (
+    not CUSTOMER_HASH_KEY
+    or CUSTOMER_HASH_KEY == INSECURE_DEV_CUSTOMER_HASH_KEY
+    or len(CUSTOMER_HASH_KEY) < 32
+):
+    raise ImproperlyConfigured(
+        "CUSTOMER_HASH_KEY must be set to a long random value in production (32+ characters); "
+        "it pseudonymises customers, so keep it stable: changing it splits every customer. "
+        "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
 
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")

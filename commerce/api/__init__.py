@@ -1,0 +1,1 @@
+"""The commerce API: catalog, orders, customers; products writable by admins; webhooks."""

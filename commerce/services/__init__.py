@@ -1,0 +1,1 @@
+"""Every write of the commerce app: catalog, customers, orders, refunds, webhooks, imports."""

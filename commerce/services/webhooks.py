@@ -1,0 +1,91 @@
+"""Order webhooks: signatures, and recording each delivery once.
+
+A delivery is written in the same transaction as the order it carries, so an
+acknowledged order is on disk, and a delivery id seen before changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from commerce.ingest.records import OrderRecord, RefundRecord
+from commerce.models import Order, Shop, WebhookDelivery, WebhookOutcome
+from commerce.services import orders as order_service
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature a shop sends: base64 of HMAC-SHA256(secret, raw body)."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    if not (secret and header):
+        return False
+    expected = sign(secret, body).encode()
+    return hmac.compare_digest(expected, header.strip().encode("utf-8", "replace"))
+
+
+def delivery_id_for(header: str | None, body: bytes) -> str:
+    """The shop's delivery id; without one, the body's hash (the same body is the same event)."""
+    if header and header.strip():
+        return header.strip()[:200]
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+@dataclass
+class Receipt:
+    outcome: str
+    duplicate: bool
+    order: Order | None = None
+
+
+def receive(
+    *, shop: Shop, webhook_id: str, topic: str, record: OrderRecord | RefundRecord | None
+) -> Receipt:
+    """Record a delivery and apply what it carries (None: a topic we do not handle)."""
+    with transaction.atomic():
+        delivery, created = WebhookDelivery.objects.select_for_update().get_or_create(
+            shop=shop,
+            webhook_id=webhook_id,
+            defaults={"topic": topic[:100], "outcome": WebhookOutcome.PROCESSED},
+        )
+        if not created and delivery.outcome != WebhookOutcome.INVALID:
+            return Receipt(delivery.outcome, True, delivery.order)
+        order = None
+        if isinstance(record, OrderRecord):
+            (outcome,) = order_service.save_orders(shop=shop, records=[record], source="webhook")
+            order = Order.objects.get(shop=shop, shop_order_id=record.shop_order_id)
+            result = (
+                WebhookOutcome.STALE if outcome == order_service.STALE else WebhookOutcome.PROCESSED
+            )
+        elif isinstance(record, RefundRecord):
+            order = order_service.save_refund(shop=shop, refund=record)
+            result = WebhookOutcome.PROCESSED
+        else:
+            result = WebhookOutcome.IGNORED
+        delivery.topic, delivery.outcome, delivery.order, delivery.detail = (
+            topic[:100],
+            result,
+            order,
+            "",
+        )
+        delivery.save(update_fields=["topic", "outcome", "order", "detail"])
+        return Receipt(result, False, order)
+
+
+def record_invalid(*, shop: Shop, webhook_id: str, topic: str, detail: str) -> None:
+    """Keep a signed but invalid delivery for the operator; a retry with a fix is processed."""
+    with transaction.atomic():
+        delivery, created = WebhookDelivery.objects.select_for_update().get_or_create(
+            shop=shop,
+            webhook_id=webhook_id,
+            defaults={"topic": topic[:100], "outcome": WebhookOutcome.INVALID, "detail": detail},
+        )
+        if not created and delivery.outcome == WebhookOutcome.INVALID:
+            delivery.detail = detail
+            delivery.save(update_fields=["detail"])
