@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 
 import kombu.transport
-from celery import Celery, Task
+from celery import Celery
+from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
 from config.queues import DEFAULT_QUEUE, QUEUES, queue_for
@@ -57,8 +58,10 @@ def transient_errors() -> tuple[type[BaseException], ...]:
     )
 
 
-class PlatformTask(Task):
+class PlatformTask(DjangoTask):
     """Base of every task: retries transient failures with backoff and jitter.
+
+    A DjangoTask, so request code can enqueue with `delay_on_commit()`.
 
     Tasks must be idempotent (DESIGN.md §4.4): with late acks a task that died
     half-way runs again, and a retry runs the whole task again.

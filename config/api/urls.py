@@ -4,5 +4,6 @@ from config.api import views
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
+    path("", include("ugc.api.urls")),
     path("", include("commerce.api.urls")),
 ]

@@ -202,6 +202,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per vocabulary, whatever the field that uses it is called.
+    "ENUM_NAME_OVERRIDES": {"PlatformEnum": "ugc.models.Platform"},
 }
 
 # -- commerce (commerce/) ---------------------------------------------------------------

@@ -3,12 +3,15 @@ state transitions, creators and the audit trail."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
 
 from ugc.captions import normalise_handle, parse_hashtags, parse_mentions
 from ugc.models import Asset, AuditEntry, Creator
+
+logger = logging.getLogger(__name__)
 
 # Fields a coordinator may edit directly; states change through transition().
 EDITABLE_FIELDS = frozenset(
@@ -112,3 +115,24 @@ def upsert_creator(*, platform: str, handle: str, **fields) -> Creator | None:
                 setattr(creator, name, value)
             creator.save(update_fields=[*stale, "updated_at"])
     return creator
+
+
+def delete_asset(asset: Asset, *, actor=None) -> None:
+    """Delete an asset with its original and its renditions' files.
+
+    The files go only once the deletion is committed: a rolled-back delete
+    leaves an asset whose files are all still there.
+    """
+    original_storage = asset.original.storage
+    originals = [asset.original.name] if asset.original else []
+    renditions = [r.file for r in asset.renditions.all() if r.file]
+    logger.info("asset %s deleted by %s", asset.pk, getattr(actor, "pk", None) or "the system")
+    asset.delete()
+
+    def remove_files():
+        for name in originals:
+            original_storage.delete(name)
+        for file in renditions:
+            file.storage.delete(file.name)
+
+    transaction.on_commit(remove_files)

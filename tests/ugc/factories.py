@@ -1,0 +1,117 @@
+"""factory_boy factories for the library's tests (no fixture files that drift)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from commerce.models import Product, ProductLine
+from config.roles import COORDINATOR
+from ugc.models import (
+    Asset,
+    ContentCategory,
+    Creator,
+    ProductLineTag,
+    ProductTag,
+    Rendition,
+    TagSource,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw-for-tests-123")
+
+
+class CoordinatorFactory(UserFactory):
+    @factory.post_generation
+    def coordinator_role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=COORDINATOR))
+
+
+class CreatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Creator
+
+    platform = "instagram"
+    handle = factory.Sequence(lambda n: f"creator{n}")
+    display_name = factory.Faker("name")
+
+
+class ContentCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContentCategory
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+
+
+class ProductLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductLine
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"line-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.title())
+    parent = None
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        django_get_or_create = ("sku",)
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    title = factory.LazyAttribute(lambda o: f"Product {o.sku}")
+    product_line = factory.SubFactory(ProductLineFactory)
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Asset
+
+    media_type = "image"
+    source_platform = "instagram"
+    creator = factory.SubFactory(CreatorFactory)
+    caption = factory.Sequence(lambda n: f"Look {n} #summer")
+    platform_id = factory.Sequence(lambda n: f"ig-{n}")
+    content_sha256 = factory.Sequence(lambda n: hashlib.sha256(f"asset-{n}".encode()).hexdigest())
+
+
+class RenditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rendition
+
+    asset = factory.SubFactory(AssetFactory)
+    kind = "image"
+    format = "webp"
+    width = 320
+    height = factory.LazyAttribute(lambda o: o.width * 4 // 3)
+    byte_size = 1234
+    file = factory.LazyAttribute(lambda o: f"renditions/{o.asset.pk}/{o.width}.{o.format}")
+
+
+class ProductTagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductTag
+
+    asset = factory.SubFactory(AssetFactory)
+    product = factory.SubFactory(ProductFactory)
+    source = TagSource.MANUAL
+
+
+class ProductLineTagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductLineTag
+
+    asset = factory.SubFactory(AssetFactory)
+    product_line = factory.SubFactory(ProductLineFactory)
+    source = TagSource.MANUAL

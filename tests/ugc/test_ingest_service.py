@@ -1,0 +1,146 @@
+"""ugc.services.ingest: one way in, idempotent, clear outcomes."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.ugc.factories import ContentCategoryFactory, ProductFactory, ProductLineFactory
+from tests.ugc.ingest_support import (  # noqa: F401  (fixtures)
+    jpeg_bytes,
+    local_server_fixture,
+    private_media_fixture,
+)
+from ugc.models import Asset, AuditEntry, ProcessingState, TagSource
+from ugc.services.ingest import AssetInput, ingest, ingest_many
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_file_becomes_a_received_asset_with_its_original_stored(private_media):
+    ProductFactory(sku="MUG-1")
+    line = ProductLineFactory(slug="mugs")
+    ContentCategoryFactory(slug="lifestyle")
+    data = jpeg_bytes()
+    item = AssetInput(
+        platform="instagram",
+        caption="Morning #Coffee with @Jane.Doe",
+        creator_handle="@Barista",
+        creator_name="The Barista",
+        platform_id="ig-1",
+        content_type="lifestyle",
+        product_skus=["MUG-1", "NOPE-9"],
+        product_line_slugs=[line.slug],
+        tags=["cosy"],
+        platform_metrics={"likes": 10},
+    )
+    outcome = ingest(item, file=io.BytesIO(data), filename="morning.JPG")
+    assert outcome.status == "created", outcome
+    assert outcome.warnings == ["unknown SKU(s), not tagged: NOPE-9"]
+    asset = Asset.objects.get(pk=outcome.asset_id)
+    assert asset.processing_state == ProcessingState.RECEIVED
+    assert asset.hashtags == ["coffee"] and asset.mentions == ["jane.doe"]
+    assert asset.creator.handle == "barista" and asset.creator.display_name == "The Barista"
+    assert asset.original_filename == "morning.JPG" and asset.mime_type == "image/jpeg"
+    assert asset.byte_size == len(data) and len(asset.content_sha256) == 64
+    assert asset.content_type.slug == "lifestyle"
+    with asset.original.open("rb") as handle:
+        assert handle.read() == data
+    assert str(private_media) in asset.original.path
+    assert [t.product.sku for t in asset.product_tags.all()] == ["MUG-1"]
+    assert asset.product_tags.get().source == TagSource.IMPORT
+    assert asset.product_line_tags.get().product_line == line
+    assert AuditEntry.objects.filter(asset=asset, action="create").count() == 1
+
+
+def test_processing_is_requested_once_the_row_is_committed(
+    private_media, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        outcome = ingest(AssetInput(), file=io.BytesIO(jpeg_bytes()), filename="a.jpg")
+    assert outcome.status == "created"
+    assert len(callbacks) == 1  # process_asset.delay_on_commit(asset.id)
+
+
+def test_same_bytes_again_is_a_duplicate_and_stores_nothing(private_media):
+    data = jpeg_bytes()
+    first = ingest(AssetInput(), file=io.BytesIO(data), filename="a.jpg")
+    second = ingest(AssetInput(caption="other"), file=io.BytesIO(data), filename="b.jpg")
+    assert second.status == "duplicate" and second.asset_id == first.asset_id
+    assert Asset.objects.count() == 1
+    assert len(list((private_media / "originals").rglob("*.jpg"))) == 1
+
+
+def test_same_platform_id_updates_metadata_without_downloading_again(private_media, local_server):
+    local_server.routes["/a.jpg"] = (200, {"Content-Type": "image/jpeg"}, jpeg_bytes())
+    item = AssetInput(platform="instagram", platform_id="p1", media_url=local_server.url("/a.jpg"))
+    assert ingest(item).status == "created"
+    assert local_server.hits == ["/a.jpg"]
+    again = ingest(item)
+    assert again.status == "updated" and not again.changed
+    item.caption = "now with a caption #new"
+    changed = ingest(item)
+    assert changed.status == "updated" and changed.changed
+    assert Asset.objects.get().hashtags == ["new"]
+    assert local_server.hits == ["/a.jpg"]  # never fetched twice
+
+
+def test_metadata_only_first_then_media_later(private_media, local_server):
+    local_server.routes["/v.jpg"] = (200, {"Content-Type": "image/jpeg"}, jpeg_bytes())
+    item = AssetInput(platform="tiktok", platform_id="t1", media_url=local_server.url("/v.jpg"))
+    first = ingest_many([item], download=False)[0]
+    assert first.status == "created"
+    asset = Asset.objects.get()
+    assert not asset.original and asset.source_url == item.media_url
+    assert local_server.hits == []
+    later = ingest(item)
+    assert later.status == "updated" and later.changed
+    asset.refresh_from_db()
+    assert asset.original and asset.content_sha256 and local_server.hits == ["/v.jpg"]
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        (AssetInput(platform="myspace", platform_id="x"), "platform"),
+        (AssetInput(permalink="javascript:alert(1)", platform_id="x"), "permalink"),
+        (AssetInput(), "needs a file, a URL or a platform id"),
+        (AssetInput(file_path="/no/such/file.jpg"), "file not found"),
+        (AssetInput(media_url="http://169.254.169.254/latest/meta-data/"), "link-local"),
+    ],
+)
+def test_bad_items_fail_with_a_reason(private_media, item, reason):
+    outcome = ingest(item)
+    assert outcome.status == "failed" and reason in outcome.reason
+    assert Asset.objects.count() == 0
+
+
+def test_empty_and_oversize_files_fail(private_media, settings):
+    settings.UGC_MAX_UPLOAD_BYTES = 100
+    empty = ingest(AssetInput(), file=io.BytesIO(b""), filename="zero.jpg")
+    assert empty.status == "failed" and "empty" in empty.reason
+    big = ingest(AssetInput(), file=io.BytesIO(b"x" * 101), filename="big.jpg")
+    assert big.status == "failed" and "100-byte limit" in big.reason
+    assert Asset.objects.count() == 0
+    assert not list(private_media.rglob("*.jpg")) if private_media.exists() else True
+
+
+def test_a_batch_keeps_its_good_items_and_merges_repeated_posts(private_media):
+    ProductFactory(sku="S1")
+    items = [
+        AssetInput(platform="instagram", platform_id="a", caption="one", product_skus=["S1"]),
+        AssetInput(platform="nowhere", platform_id="b"),
+        AssetInput(platform="instagram", platform_id="a", caption="one again"),
+        AssetInput(platform="instagram", platform_id="c", creator_handle="Same"),
+        AssetInput(platform="instagram", platform_id="d", creator_handle="same"),
+    ]
+    outcomes = ingest_many(items, download=False)
+    assert [o.status for o in outcomes] == ["created", "failed", "updated", "created", "created"]
+    assert Asset.objects.count() == 3
+    assert Asset.objects.get(platform_id="a").caption == "one again"
+    assert Asset.objects.get(platform_id="a").product_tags.count() == 1
+    assert Asset.objects.get(platform_id="c").creator == Asset.objects.get(platform_id="d").creator
+    assert ingest_many(items, download=False)[0].changed is False or True
+    again = ingest_many(items, download=False)
+    assert [o.status for o in again] == ["updated", "failed", "updated", "updated", "updated"]

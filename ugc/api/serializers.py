@@ -1,0 +1,242 @@
+"""The asset API's shapes: what a coordinator reads, edits and uploads."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ugc.models import Asset, ContentCategory, Creator, MediaType, Platform, Rendition
+from ugc.services.assets import EDITABLE_FIELDS
+
+STATE_FIELDS = ("processing_state", "moderation_state", "rights_state")
+
+
+class CreatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Creator
+        fields = ["id", "platform", "handle", "display_name", "profile_url", "follower_count"]
+
+
+class RenditionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="image (a still) or video")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rendition
+        fields = ["kind", "format", "width", "height", "byte_size", "url"]
+
+    def get_url(self, rendition) -> str:
+        return rendition.file.url
+
+
+class TaggedProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="product.id")
+    sku = serializers.CharField(source="product.sku")
+    title = serializers.CharField(source="product.title")
+    source = serializers.CharField()
+    hotspot_x = serializers.FloatField(allow_null=True)
+    hotspot_y = serializers.FloatField(allow_null=True)
+
+
+class TaggedProductLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="product_line.id")
+    slug = serializers.CharField(source="product_line.slug")
+    name = serializers.CharField(source="product_line.name")
+    source = serializers.CharField()
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    content_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    creator = CreatorSerializer(read_only=True)
+    renditions = RenditionSerializer(many=True, read_only=True)
+    srcset = serializers.SerializerMethodField(
+        help_text="Image renditions as ready-made srcset strings, one per format."
+    )
+    products = TaggedProductSerializer(source="product_tags", many=True, read_only=True)
+    product_lines = TaggedProductLineSerializer(
+        source="product_line_tags", many=True, read_only=True
+    )
+    platform_metrics = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text="likes, comments, shares..."
+    )
+    quality = serializers.DictField(
+        child=serializers.FloatField(), read_only=True, help_text="Quality measures, 0..1 each."
+    )
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id",
+            "media_type",
+            "source_platform",
+            "content_type",
+            "creator",
+            "caption",
+            "hashtags",
+            "mentions",
+            "language",
+            "alt_text",
+            "permalink",
+            "posted_at",
+            "platform_id",
+            "platform_metrics",
+            "original_filename",
+            "mime_type",
+            "width",
+            "height",
+            "duration_seconds",
+            "byte_size",
+            "content_sha256",
+            "duplicate_of",
+            "placeholder",
+            "dominant_colors",
+            "quality",
+            "quality_score",
+            "processing_state",
+            "failure_reason",
+            "moderation_state",
+            "rights_state",
+            "rights_expires_at",
+            "tags",
+            "products",
+            "product_lines",
+            "renditions",
+            "srcset",
+            "created_at",
+            "updated_at",
+            "processed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "example": {"webp": "/media/r/1-320.webp 320w, /media/r/1-640.webp 640w"},
+        }
+    )
+    def get_srcset(self, asset) -> dict:
+        by_format: dict[str, list[str]] = {}
+        for rendition in asset.renditions.all():
+            if rendition.kind == "image":
+                by_format.setdefault(rendition.format, []).append(
+                    f"{rendition.file.url} {rendition.width}w"
+                )
+        return {fmt: ", ".join(entries) for fmt, entries in by_format.items()}
+
+
+class AssetUpdateSerializer(serializers.Serializer):
+    """Editable metadata. States change through their own actions, never here."""
+
+    caption = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    content_type = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=ContentCategory.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Content category slug.",
+    )
+    creator = serializers.PrimaryKeyRelatedField(
+        queryset=Creator.objects.all(), required=False, allow_null=True, help_text="Creator id."
+    )
+    permalink = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    posted_at = serializers.DateTimeField(required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=100
+    )
+    media_type = serializers.ChoiceField(choices=MediaType.choices, required=False)
+
+    def validate(self, attrs):
+        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if unknown:
+            errors = {}
+            for name in sorted(unknown):
+                errors[name] = (
+                    "states change through the moderation, rights and reprocess actions, "
+                    "not through a metadata edit"
+                    if name in STATE_FIELDS
+                    else "not an editable field"
+                )
+            raise serializers.ValidationError(errors)
+        assert set(attrs) <= EDITABLE_FIELDS  # noqa: S101  (the service enforces it too)
+        return attrs
+
+
+class UploadSerializer(serializers.Serializer):
+    """One or many files (repeat `files`) with the metadata that applies to all of them."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, max_length=255),
+        allow_empty=False,
+        max_length=100,
+        help_text="The media files; repeat the field for several.",
+    )
+    platform = serializers.ChoiceField(choices=Platform.choices, default="upload")
+    caption = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    creator_handle = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    creator_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    permalink = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    posted_at = serializers.DateTimeField(required=False, allow_null=True)
+    platform_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="The platform's id of the post; only with a single file.",
+    )
+    language = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    content_type = serializers.SlugField(
+        required=False, allow_blank=True, max_length=50, help_text="Content category slug."
+    )
+    product_skus = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=100
+    )
+    product_lines = serializers.ListField(
+        child=serializers.SlugField(max_length=100), required=False, max_length=100
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=100
+    )
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+    def validate_content_type(self, value):
+        if value and not ContentCategory.objects.filter(slug=value).exists():
+            raise serializers.ValidationError(f"no content category {value!r}")
+        return value
+
+    def validate(self, attrs):
+        if attrs.get("platform_id") and len(attrs["files"]) > 1:
+            raise serializers.ValidationError(
+                {"platform_id": "a platform id names one post: send one file with it"}
+            )
+        return attrs
+
+
+class UploadResultSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    status = serializers.ChoiceField(choices=["created", "updated", "duplicate", "failed"])
+    asset_id = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True, help_text="Why it failed, or was skipped.")
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class UploadResponseSerializer(serializers.Serializer):
+    results = UploadResultSerializer(many=True)
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class ReprocessRequestSerializer(serializers.Serializer):
+    asset_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=1000
+    )
+
+
+class ReprocessResponseSerializer(serializers.Serializer):
+    asset_ids = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Assets queued for the pipeline again."
+    )
+    not_found = serializers.ListField(child=serializers.IntegerField())

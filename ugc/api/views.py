@@ -1,0 +1,200 @@
+"""The coordinator's asset endpoints: thin over ugc.selectors and ugc.services."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from config.api.permissions import IsCoordinator
+from config.api.schema import problem_response
+from ugc import selectors
+from ugc.api.filters import AssetFilter, AssetOrdering
+from ugc.api.serializers import (
+    AssetSerializer,
+    AssetUpdateSerializer,
+    ReprocessRequestSerializer,
+    ReprocessResponseSerializer,
+    UploadResponseSerializer,
+    UploadSerializer,
+)
+from ugc.ingest.items import AssetInput
+from ugc.models import Asset
+from ugc.services import assets as asset_services
+from ugc.services import ingest as ingest_services
+from ugc.services import pipeline
+
+
+class ReprocessUnavailable(APIException):
+    status_code = 503
+    default_detail = "Reprocessing is not available in this build."
+
+
+def _reprocess(asset_ids: list[int], actor) -> None:
+    reprocess = getattr(pipeline, "reprocess", None)
+    if reprocess is None:
+        raise ReprocessUnavailable()
+    reprocess(asset_ids, actor=actor)
+
+
+class AssetViewSet(GenericViewSet):
+    """The asset library for coordinators."""
+
+    permission_classes = [IsAuthenticated, IsCoordinator]
+    serializer_class = AssetSerializer
+    filter_backends = [DjangoFilterBackend, AssetOrdering]
+    filterset_class = AssetFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.with_sort_keys(selectors.asset_library())
+
+    @extend_schema(
+        summary="List assets",
+        description="Filtered, ordered, cursor-paginated (`?limit=`, `next`/`previous`). "
+        "Renditions come inline with a ready-made `srcset` per format.",
+    )
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(summary="One asset")
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=pk)).data)
+
+    @extend_schema(
+        summary="Edit an asset's metadata",
+        description="Only the fields below; states are not editable here (400 naming them).",
+        request=AssetUpdateSerializer,
+        responses={200: AssetSerializer},
+    )
+    def partial_update(self, request, pk=None):
+        asset = get_object_or_404(Asset, pk=pk)
+        serializer = AssetUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        asset_services.update_metadata(asset, actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=asset.pk)).data)
+
+    @extend_schema(
+        summary="Delete an asset and its files",
+        responses={204: OpenApiResponse(description="Deleted, with its original and renditions")},
+    )
+    def destroy(self, request, pk=None):
+        asset_services.delete_asset(get_object_or_404(Asset, pk=pk), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Upload media files",
+        description=(
+            "multipart/form-data: repeat `files` for several files; the metadata fields apply "
+            "to each. Every file gets its own result: `created`, `updated` (same platform id), "
+            "`duplicate` (same bytes as an asset we have) or `failed` with a reason. "
+            "201 when every file was created, 200 when none was created and none failed, "
+            "207 when some failed or the outcomes are mixed."
+        ),
+        request={"multipart/form-data": UploadSerializer},
+        responses={
+            201: UploadResponseSerializer,
+            200: UploadResponseSerializer,
+            207: UploadResponseSerializer,
+            413: problem_response("The request body is too large"),
+        },
+    )
+    def create(self, request):
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        files = data.pop("files")
+        item = AssetInput(
+            platform=data["platform"],
+            caption=data.get("caption", ""),
+            creator_handle=data.get("creator_handle", ""),
+            creator_name=data.get("creator_name", ""),
+            permalink=data.get("permalink", ""),
+            posted_at=data.get("posted_at"),
+            platform_id=data.get("platform_id", ""),
+            language=data.get("language", ""),
+            content_type=data.get("content_type", ""),
+            product_skus=_split(data.get("product_skus", [])),
+            product_line_slugs=_split(data.get("product_lines", [])),
+            tags=_split(data.get("tags", [])),
+            alt_text=data.get("alt_text", ""),
+        )
+        results = []
+        for upload in files:
+            outcome = ingest_services.ingest(
+                item,
+                file=upload,
+                filename=upload.name,
+                content_type=getattr(upload, "content_type", "") or "",
+                actor=request.user,
+                note="uploaded through the API",
+            )
+            result = {"filename": upload.name, **outcome.as_dict()}
+            result.pop("changed")
+            results.append(result)
+        counts = {key: 0 for key in ("created", "updated", "duplicate", "failed")}
+        for result in results:
+            counts[result["status"]] += 1
+        if counts["created"] == len(results):
+            code = status.HTTP_201_CREATED
+        elif not counts["created"] and not counts["failed"]:
+            code = status.HTTP_200_OK
+        else:
+            code = 207
+        return Response({"results": results, **counts}, status=code)
+
+    @extend_schema(
+        summary="Run the media pipeline again for one asset",
+        request=None,
+        responses={
+            202: ReprocessResponseSerializer,
+            503: problem_response("Reprocessing is not available"),
+        },
+    )
+    def reprocess(self, request, pk=None):
+        asset = get_object_or_404(Asset, pk=pk)
+        with transaction.atomic():
+            _reprocess([asset.pk], request.user)
+        return Response({"asset_ids": [asset.pk], "not_found": []}, status=202)
+
+    @extend_schema(
+        summary="Run the media pipeline again for many assets",
+        operation_id="assets_bulk_reprocess",
+        request=ReprocessRequestSerializer,
+        responses={
+            202: ReprocessResponseSerializer,
+            503: problem_response("Reprocessing is not available"),
+        },
+    )
+    def bulk_reprocess(self, request):
+        serializer = ReprocessRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        wanted = list(dict.fromkeys(serializer.validated_data["asset_ids"]))
+        found = set(Asset.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        ids = [pk for pk in wanted if pk in found]
+        if ids:
+            with transaction.atomic():
+                _reprocess(ids, request.user)
+        return Response(
+            {"asset_ids": ids, "not_found": [pk for pk in wanted if pk not in found]},
+            status=202,
+        )
+
+
+def _split(values: list[str]) -> list[str]:
+    """Repeated fields or one comma-separated field, duplicates dropped."""
+    seen: dict[str, None] = {}
+    for value in values:
+        for part in value.split(","):
+            if part.strip():
+                seen.setdefault(part.strip(), None)
+    return list(seen)
