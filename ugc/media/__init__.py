@@ -1,0 +1,10 @@
+"""Pure media code: sniffing, decoding, renditions, hashes, measures, video.
+
+No Django imports here (DESIGN.md §2): the pipeline service in
+ugc/services/pipeline.py passes settings in as arguments, so this package is
+fast to test and easy to benchmark on its own.
+"""
+
+from ugc.media.errors import MediaRejected
+
+__all__ = ["MediaRejected"]
