@@ -27,6 +27,14 @@ INSTALL_HINT = (
 )
 
 MODEL_CARD = """\
+---
+library_name: model2vec
+license: apache-2.0
+base_model: {source}
+tags:
+- static-embeddings
+---
+
 # minilm-l6-static
 
 The project's default text-embedding model: a static (model2vec) distillation

@@ -1,0 +1,178 @@
+"""Search: full text with weights and languages, semantic, filtered recall,
+more like this, and the hybrid's explanation."""
+
+import numpy as np
+import pytest
+
+from ugc.models import Asset, AssetEmbedding, Creator
+from ugc.search.embedding import default_embedder
+from ugc.search.query import SearchRequest, search, vector_hits
+from ugc.services.search_index import embed_assets, refresh_search_vectors
+
+pytestmark = pytest.mark.django_db
+
+
+def make_assets(*captions_and_fields):
+    assets = [
+        Asset.objects.create(**{"media_type": "image", "source_platform": "instagram", **fields})
+        for fields in captions_and_fields
+    ]
+    ids = [asset.pk for asset in assets]
+    refresh_search_vectors(ids)
+    embed_assets(ids)
+    return assets
+
+
+def ids(hits):
+    return [hit.asset_id for hit in hits]
+
+
+def test_hashtags_outrank_the_caption_for_the_same_word():
+    in_caption, in_hashtag = make_assets(
+        {"caption": "my linen shirt for the summer"},
+        {"caption": "new in", "hashtags": ["linen"]},
+    )
+    hits = search(Asset.objects.all(), SearchRequest(text="linen"))
+    assert ids(hits) == [in_hashtag.pk, in_caption.pk]
+    assert hits[0].matched["text"]["rank"] == 1
+
+
+def test_stemming_follows_the_asset_language_and_exact_words_match_any():
+    french, english = make_assets(
+        {"caption": "Mes robes préférées pour la plage", "language": "fr"},
+        {"caption": "Running shoes for trails", "language": "en"},
+    )
+    assert ids(search(Asset.objects.all(), SearchRequest(text="robe", language="fr"))) == [
+        french.pk
+    ]
+    # "run" is stemmed from "Running" in English.
+    assert ids(search(Asset.objects.all(), SearchRequest(text="run"))) == [english.pk]
+    # A French word typed in an English query still finds the exact word.
+    assert ids(search(Asset.objects.all(), SearchRequest(text="plage"))) == [french.pk]
+
+
+def test_creator_handle_free_tags_and_web_search_syntax():
+    creator = Creator.objects.create(platform="instagram", handle="sunny.days")
+    tagged, other = make_assets(
+        {"caption": "weekend", "creator": creator, "tags": ["campaign_spring"]},
+        {"caption": "weekend at the lake"},
+    )
+    assert ids(search(Asset.objects.all(), SearchRequest(text="sunny.days"))) == [tagged.pk]
+    assert ids(search(Asset.objects.all(), SearchRequest(text="campaign spring"))) == [tagged.pk]
+    assert ids(search(Asset.objects.all(), SearchRequest(text="weekend -lake"))) == [tagged.pk]
+    assert set(ids(search(Asset.objects.all(), SearchRequest(text="weekend")))) == {
+        tagged.pk,
+        other.pk,
+    }
+
+
+def test_semantic_search_finds_meaning_without_shared_words():
+    dress, _knives, _shoes = make_assets(
+        {"caption": "a crimson summer gown by the sea"},
+        {"caption": "stainless steel chef knives in the kitchen"},
+        {"caption": "trail running sneakers in the mud"},
+    )
+    hits = search(Asset.objects.all(), SearchRequest(semantic="red dress on a beach", limit=3))
+    assert ids(hits)[0] == dress.pk
+    assert "semantic" in hits[0].matched and "text" not in hits[0].matched
+
+
+def test_filters_apply_to_every_part():
+    instagram, tiktok = make_assets(
+        {"caption": "red dress at the beach"},
+        {"caption": "red dress at the beach too", "source_platform": "tiktok"},
+    )
+    only_tiktok = Asset.objects.filter(source_platform="tiktok")
+    request = SearchRequest(text="dress", semantic="red dress")
+    assert ids(search(only_tiktok, request)) == [tiktok.pk]
+    assert set(ids(search(Asset.objects.all(), request))) == {instagram.pk, tiktok.pk}
+
+
+def test_hybrid_fuses_both_lists_and_says_what_matched():
+    exact_word, meaning_only, _neither = make_assets(
+        {"caption": "floral dress for a garden party"},
+        {"caption": "a crimson gown by the sea"},
+        {"caption": "cast iron frying pan"},
+    )
+    hits = search(Asset.objects.all(), SearchRequest(text="dress", semantic="red dress by the sea"))
+    by_id = {hit.asset_id: hit for hit in hits}
+    assert set(by_id[exact_word.pk].matched) == {"text", "semantic"}
+    assert set(by_id[meaning_only.pk].matched) == {"semantic"}
+    assert hits[0].asset_id == exact_word.pk  # found by both parts, so it leads
+    assert hits == sorted(hits, key=lambda hit: -hit.score)
+
+
+def test_more_like_this_leaves_out_the_asset_and_its_near_duplicates():
+    original, repost, cousin, unrelated = make_assets(
+        {"caption": "sunset picnic with a linen blanket"},
+        {"caption": "sunset picnic with a linen blanket (repost)"},
+        {"caption": "evening picnic on a linen throw"},
+        {"caption": "ski boots on a snowy slope"},
+    )
+    repost.duplicate_of = original
+    repost.save()
+    hits = search(Asset.objects.all(), SearchRequest(like=original.pk))
+    found = ids(hits)
+    assert original.pk not in found and repost.pk not in found
+    assert found[0] == cousin.pk and unrelated.pk in found
+
+
+def test_a_selective_filter_still_fills_the_page():
+    """1% of 3,000 assets pass the filter: the page is full and exactly right."""
+    embedder = default_embedder()
+    rng = np.random.default_rng(7)
+    assets = Asset.objects.bulk_create(
+        [
+            Asset(media_type="image", source_platform="tiktok" if i % 100 == 0 else "instagram")
+            for i in range(3000)
+        ]
+    )
+    vectors = rng.normal(size=(len(assets), embedder.dimensions)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    AssetEmbedding.objects.bulk_create(
+        [
+            AssetEmbedding(asset=asset, model=embedder.name, vector=vector, source_hash="x")
+            for asset, vector in zip(assets, vectors, strict=True)
+        ]
+    )
+    query = rng.normal(size=embedder.dimensions).astype(np.float32)
+
+    hits = vector_hits(Asset.objects.filter(source_platform="tiktok"), query, embedder, 24)
+
+    chosen = [i for i, asset in enumerate(assets) if asset.source_platform == "tiktok"]
+    distances = 1 - vectors[chosen] @ (query / np.linalg.norm(query))
+    exact = [assets[chosen[i]].pk for i in np.argsort(distances)[:24]]
+    assert len(hits) == 24
+    assert [asset_id for asset_id, _ in hits] == exact
+
+
+def test_an_unfiltered_semantic_query_uses_the_index_and_keeps_recall():
+    embedder = default_embedder()
+    rng = np.random.default_rng(11)
+    assets = Asset.objects.bulk_create(
+        [Asset(media_type="image", source_platform="instagram") for _ in range(2000)]
+    )
+    # Clustered, as real embeddings are (topics), not uniform noise.
+    centres = rng.normal(size=(40, embedder.dimensions))
+    vectors = (
+        centres[rng.integers(0, 40, len(assets))]
+        + 0.6 * rng.normal(size=(len(assets), embedder.dimensions))
+    ).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    AssetEmbedding.objects.bulk_create(
+        [
+            AssetEmbedding(asset=asset, model=embedder.name, vector=vector, source_hash="x")
+            for asset, vector in zip(assets, vectors, strict=True)
+        ]
+    )
+    query = vectors[0] + 0.1 * rng.normal(size=embedder.dimensions).astype(np.float32)
+    hits = vector_hits(Asset.objects.all(), query, embedder, 24)
+    exact = {assets[i].pk for i in np.argsort(1 - vectors @ (query / np.linalg.norm(query)))[:24]}
+    found = {asset_id for asset_id, _ in hits}
+    assert len(hits) == 24 and hits[0][0] == assets[0].pk
+    assert len(found & exact) / 24 >= 0.9
+
+
+def test_an_empty_request_finds_nothing():
+    make_assets({"caption": "anything"})
+    assert search(Asset.objects.all(), SearchRequest()) == []

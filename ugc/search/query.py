@@ -1,0 +1,259 @@
+"""One search over the library: full text, semantic, "more like this", hybrid.
+
+`search(assets, request)` takes the already-filtered asset queryset (the
+filters live in ugc/selectors.py) and returns ranked hits, each saying which
+part matched and how well. Text and semantic results are fused with
+reciprocal rank fusion when both are asked for.
+
+Filtered vector search keeps its recall. pgvector before 0.8 filters after
+the index scan, so a selective filter would leave a page nearly empty:
+- a filter that leaves few rows (EXACT_SCAN_MAX, by the planner's estimate)
+  gets an exact scan of just those rows (fast: a few thousand distances);
+- a broader filter uses the HNSW index with `hnsw.ef_search` raised so that
+  enough candidates survive the filter;
+- pgvector 0.8+ gets iterative index scans instead of the raised ef_search.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+
+from config.database import pgvector_version
+from ugc.models import Asset, AssetEmbedding
+from ugc.search.embedding import TextEmbedder, default_embedder
+from ugc.search.indexes import vector_expression
+
+RRF_K = 60  # the usual constant of reciprocal rank fusion
+CANDIDATES = 200  # how deep each list goes before fusion
+EXACT_SCAN_MAX = 100_000  # filtered rows below which an exact scan beats the index
+EF_SEARCH_MIN = 100
+EF_SEARCH_MAX = 1000
+# Weights of the full-text vector's D, C, B, A parts (caption C, handle/tags B, hashtags A).
+RANK_WEIGHTS = [0.1, 0.3, 0.6, 1.0]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str = ""  # full-text query (web search syntax: "quoted", -not, or)
+    semantic: str = ""  # a description to match by meaning
+    like: int | None = None  # an asset id: "more like this"
+    language: str | None = None  # the query's language, for stemming
+    limit: int = 24
+
+
+@dataclass
+class Hit:
+    asset_id: int
+    score: float
+    matched: dict = field(default_factory=dict)  # part -> {"rank": n, ...}
+
+
+def search(
+    assets: QuerySet[Asset], request: SearchRequest, *, embedder: TextEmbedder | None = None
+) -> list[Hit]:
+    """Ranked hits among `assets` for a request; empty request, no hits."""
+    ranked: dict[str, list[tuple[int, float]]] = {}
+    parts = sum(
+        bool(x) for x in (request.text.strip(), request.semantic.strip(), request.like is not None)
+    )
+    # One part keeps its own order: no need to look deeper than the page.
+    depth = max(CANDIDATES, request.limit) if parts > 1 else request.limit
+    if request.text.strip():
+        ranked["text"] = text_hits(assets, request.text, request.language, depth)
+    if request.semantic.strip() or request.like is not None:
+        embedder = embedder or default_embedder()
+        if request.like is not None:
+            ranked["similar"] = similar_hits(assets, request.like, embedder, depth)
+        if request.semantic.strip():
+            vector = embedder.embed_texts([request.semantic])[0]
+            if np.any(vector):
+                ranked["semantic"] = vector_hits(assets, vector, embedder, depth)
+            else:
+                ranked["semantic"] = []
+    return fuse(ranked, request.limit)
+
+
+def fuse(ranked: dict[str, list[tuple[int, float]]], limit: int) -> list[Hit]:
+    """Reciprocal rank fusion; one list alone keeps its own order."""
+    hits: dict[int, Hit] = {}
+    for part, results in ranked.items():
+        value_name = "score" if part == "text" else "distance"
+        for rank, (asset_id, value) in enumerate(results, start=1):
+            hit = hits.setdefault(asset_id, Hit(asset_id, 0.0))
+            hit.score += 1.0 / (RRF_K + rank)
+            hit.matched[part] = {"rank": rank, value_name: round(float(value), 6)}
+    return sorted(hits.values(), key=lambda h: (-h.score, h.asset_id))[:limit]
+
+
+# -- full text ---------------------------------------------------------------------
+
+
+def text_query(text: str, language: str | None) -> SearchQuery:
+    """The words as typed (any language) or stemmed in the query's language."""
+    from ugc.services.search_index import search_config
+
+    exact = SearchQuery(text, search_type="websearch", config="simple")
+    return exact | SearchQuery(
+        text, search_type="websearch", config=search_config(language or "en")
+    )
+
+
+def text_hits(
+    assets: QuerySet[Asset], text: str, language: str | None, limit: int
+) -> list[tuple[int, float]]:
+    query = text_query(text, language)
+    rows = (
+        assets.filter(search_vector=query)
+        .annotate(text_rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS))
+        .order_by("-text_rank", "-id")
+        .values_list("id", "text_rank")[:limit]
+    )
+    return list(rows)
+
+
+# -- vectors -------------------------------------------------------------------------
+
+
+@functools.cache
+def _server_vector_version(alias: str) -> tuple[int, ...]:
+    return pgvector_version(connection) or (0,)
+
+
+def supports_iterative_scan() -> bool:
+    return _server_vector_version(connection.alias) >= (0, 8, 0)
+
+
+def _filter_sql(assets: QuerySet[Asset]) -> tuple[str, tuple] | None:
+    """SQL for the ids the filters leave, or None when nothing is filtered."""
+    if not assets.query.where:
+        return None
+    sql, params = assets.order_by().values("id").query.sql_with_params()
+    return sql, params
+
+
+def estimated_rows(sql: str, params: tuple) -> float:
+    """The planner's estimate of a query's rows: cheap, no scan."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def _vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
+
+
+def vector_hits(
+    assets: QuerySet[Asset],
+    vector: np.ndarray,
+    embedder: TextEmbedder,
+    limit: int,
+    *,
+    exclude: tuple[int, ...] = (),
+) -> list[tuple[int, float]]:
+    """Nearest assets by cosine distance among `assets`, keeping recall under filters."""
+    expr = vector_expression(embedder.dimensions)
+    query_vector = f"%s::vector({int(embedder.dimensions)})"
+    filtered = _filter_sql(assets)
+    exclusion = "AND e.asset_id <> ALL(%s)" if exclude else ""
+    base_params: list = [embedder.name]
+    membership = ""
+    if filtered is not None:
+        membership = f"AND e.asset_id IN ({filtered[0]})"
+        base_params += list(filtered[1])
+    if exclude:
+        base_params.append(list(exclude))
+    literal = _vector_literal(vector)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        strategy = "index"
+        if filtered is not None and estimated_rows(*filtered) <= EXACT_SCAN_MAX:
+            strategy = "exact"
+        elif filtered is not None and supports_iterative_scan():
+            cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+        else:
+            share = 1.0
+            if filtered is not None:
+                total = max(_estimated_embeddings(embedder.name), 1.0)
+                share = min(1.0, estimated_rows(*filtered) / total)
+            ef = int(min(EF_SEARCH_MAX, max(EF_SEARCH_MIN, 4 * limit / share)))
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {ef}")
+
+        exact_sql = f"""
+            WITH candidates AS MATERIALIZED (
+                SELECT e.asset_id, {expr} AS v FROM ugc_assetembedding e
+                WHERE e.model = %s {membership} {exclusion}
+            )
+            SELECT asset_id, v <=> {query_vector} AS distance
+            FROM candidates ORDER BY distance, asset_id LIMIT %s
+        """  # noqa: S608 (expressions are built from integers; values are parameters)
+        exact_params = [*base_params, literal, limit]
+        if strategy == "exact":
+            # A materialised candidate set cannot use the index: every distance is exact.
+            cursor.execute(exact_sql, exact_params)
+            return _rows(cursor)
+        cursor.execute(
+            f"""
+            SELECT e.asset_id, {expr} <=> {query_vector} AS distance
+            FROM ugc_assetembedding e
+            WHERE e.model = %s {membership} {exclusion}
+            ORDER BY {expr} <=> {query_vector}
+            LIMIT %s
+            """,  # noqa: S608 (as above)
+            [literal, *base_params, literal, limit],
+        )
+        hits = _rows(cursor)
+        if len(hits) < limit:
+            # The graph walk ran dry (a filter, or a hard corner of the space):
+            # a short page is wrong when more rows match, so count them exactly.
+            cursor.execute(exact_sql, exact_params)
+            hits = _rows(cursor)
+        return hits
+
+
+def _rows(cursor) -> list[tuple[int, float]]:
+    return [(asset_id, float(distance)) for asset_id, distance in cursor.fetchall()]
+
+
+def _estimated_embeddings(model: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'ugc_assetembedding'")
+        row = cursor.fetchone()
+    estimate = float(row[0]) if row else -1.0
+    if estimate < 0:  # never analysed: count, the table is small then
+        return float(AssetEmbedding.objects.filter(model=model).count())
+    return estimate
+
+
+def near_duplicate_ids(asset: Asset) -> set[int]:
+    """The asset's near-duplicate group: its original and every copy of either."""
+    root = asset.duplicate_of_id or asset.pk
+    group = set(Asset.objects.filter(duplicate_of_id=root).values_list("id", flat=True))
+    return group | {root, asset.pk}
+
+
+def similar_hits(
+    assets: QuerySet[Asset], asset_id: int, embedder: TextEmbedder, limit: int
+) -> list[tuple[int, float]]:
+    """More like this: nearest neighbours of an asset, without its near-duplicates."""
+    try:
+        asset = Asset.objects.get(pk=asset_id)
+        vector = AssetEmbedding.objects.get(asset=asset, model=embedder.name).vector
+    except (Asset.DoesNotExist, AssetEmbedding.DoesNotExist):
+        return []
+    return vector_hits(
+        assets,
+        np.asarray(vector),
+        embedder,
+        limit,
+        exclude=tuple(sorted(near_duplicate_ids(asset))),
+    )

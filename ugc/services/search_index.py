@@ -1,0 +1,160 @@
+"""Keeping assets findable: their full-text vectors and their embeddings.
+
+Both are derived data, rebuilt from the asset's words and tags whenever those
+change, idempotently: running a refresh twice writes the same thing, and an
+embedding is recomputed only when the text it came from changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from ugc.models import Asset, AssetEmbedding
+from ugc.search.embedding import TextEmbedder, asset_text, default_embedder
+from ugc.search.indexes import ensure_hnsw_index
+
+# Asset language (BCP 47 primary subtag) -> PostgreSQL text search configuration.
+LANGUAGE_CONFIGS = {
+    "ar": "arabic",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+    "tr": "turkish",
+}
+
+
+def search_config(language: str | None) -> str:
+    """The text search configuration for a language code ("pt-BR" -> "portuguese")."""
+    primary = (language or "").split("-")[0].split("_")[0].lower()
+    return LANGUAGE_CONFIGS.get(primary, "simple")
+
+
+def _config_case(column: str) -> str:
+    whens = " ".join(
+        f"WHEN '{code}' THEN '{config}'::regconfig" for code, config in LANGUAGE_CONFIGS.items()
+    )
+    return (
+        f"(CASE lower(split_part(split_part({column}, '-', 1), '_', 1)) {whens} "
+        "ELSE 'simple'::regconfig END)"
+    )
+
+
+def _weighted(text_sql: str, weight: str) -> str:
+    # Stemmed in the asset's language, and unstemmed ('simple') so that a
+    # query in another language still finds the exact words.
+    return (
+        f"setweight(to_tsvector(cfg.config, {text_sql}), '{weight}') || "
+        f"setweight(to_tsvector('simple', {text_sql}), '{weight}')"
+    )
+
+
+# Hashtags and product (line) names: A; creator handle and free tags: B; caption, alt text: C.
+REFRESH_SQL = f"""
+WITH words AS (
+    SELECT a.id,
+           {_config_case("a.language")} AS config,
+           coalesce(array_to_string(a.hashtags, ' '), '') || ' ' || coalesce((
+               SELECT string_agg(p.title, ' ')
+               FROM ugc_producttag pt JOIN commerce_product p ON p.id = pt.product_id
+               WHERE pt.asset_id = a.id AND pt.accepted), '') || ' ' || coalesce((
+               SELECT string_agg(pl.name, ' ')
+               FROM ugc_productlinetag plt
+               JOIN commerce_productline pl ON pl.id = plt.product_line_id
+               WHERE plt.asset_id = a.id AND plt.accepted), '') AS top,
+           coalesce(c.handle, '') || ' ' || coalesce(array_to_string(a.tags, ' '), '') AS middle,
+           coalesce(a.caption, '') || ' ' || coalesce(a.alt_text, '') AS body
+    FROM ugc_asset a LEFT JOIN ugc_creator c ON c.id = a.creator_id
+    WHERE a.id = ANY(%s)
+)
+UPDATE ugc_asset a
+SET search_vector = {_weighted("replace(cfg.top, '_', ' ')", "A")}
+                 || {_weighted("replace(cfg.middle, '_', ' ')", "B")}
+                 || {_weighted("cfg.body", "C")}
+FROM words cfg
+WHERE a.id = cfg.id
+"""  # noqa: S608 (no user input in the SQL text; ids are a parameter)
+
+
+def refresh_search_vectors(asset_ids: Iterable[int]) -> int:
+    """Rebuild the full-text vectors of these assets; returns how many were updated."""
+    ids = list(asset_ids)
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH_SQL, [ids])
+        return cursor.rowcount
+
+
+def embedding_text(asset: Asset) -> str:
+    products = [tag.product.title for tag in asset.product_tags.all() if tag.accepted]
+    return asset_text(
+        caption=asset.caption,
+        hashtags=asset.hashtags,
+        alt_text=asset.alt_text,
+        product_names=products,
+    )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def embed_assets(asset_ids: Iterable[int], *, embedder: TextEmbedder | None = None) -> dict:
+    """Embed these assets' text under the current model; skip unchanged text.
+
+    Returns counts: embedded, unchanged, empty (no words to embed: any old
+    vector of this model is removed, as it no longer describes the asset).
+    """
+    embedder = embedder or default_embedder()
+    ensure_hnsw_index(connection, embedder.name, embedder.dimensions)
+    assets = list(
+        Asset.objects.filter(pk__in=list(asset_ids)).prefetch_related("product_tags__product")
+    )
+    known = dict(
+        AssetEmbedding.objects.filter(asset__in=assets, model=embedder.name).values_list(
+            "asset_id", "source_hash"
+        )
+    )
+    todo, empty, unchanged = [], [], 0
+    for asset in assets:
+        text = embedding_text(asset)
+        if not text.strip():
+            empty.append(asset.pk)
+        elif known.get(asset.pk) == _digest(text):
+            unchanged += 1
+        else:
+            todo.append((asset, text))
+    AssetEmbedding.objects.filter(asset_id__in=empty, model=embedder.name).delete()
+    if todo:
+        vectors = embedder.embed_texts([text for _, text in todo])
+        AssetEmbedding.objects.bulk_create(
+            [
+                AssetEmbedding(
+                    asset=asset, model=embedder.name, vector=vector, source_hash=_digest(text)
+                )
+                for (asset, text), vector in zip(todo, vectors, strict=True)
+            ],
+            update_conflicts=True,
+            unique_fields=["asset", "model"],
+            update_fields=["vector", "source_hash", "created_at"],
+        )
+    return {"embedded": len(todo), "unchanged": unchanged, "empty": len(empty)}
