@@ -194,6 +194,14 @@ class Asset(models.Model):
         max_length=20, choices=RightsState.choices, default=RightsState.NOT_REQUESTED
     )
     rights_expires_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.ForeignKey(
+        "RejectionReason", null=True, blank=True, on_delete=models.PROTECT, related_name="assets"
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
     # Pipeline step -> ISO time it completed; lets a rerun skip finished steps.
     steps_done = models.JSONField(default=dict, blank=True)
 
@@ -428,3 +436,112 @@ class AssetEmbedding(models.Model):
 
     def __str__(self):
         return f"{self.asset_id} under {self.model}"
+
+
+class RejectionReason(models.Model):
+    """The managed list of reasons an asset is rejected for."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self):
+        return self.label
+
+
+class ModerationRuleKind(models.TextChoices):
+    BLOCKED_WORD = "blocked_word", "Caption contains a blocked word"
+    BLOCKED_CREATOR = "blocked_creator", "Creator is blocked (platform:handle)"
+    MIN_QUALITY = "min_quality", "Quality score below a threshold"
+    EXACT_DUPLICATE = "exact_duplicate", "Near-duplicate of an existing asset"
+
+
+class ModerationRule(models.Model):
+    """An auto-rule that sends obvious cases straight to rejection, with its reason."""
+
+    kind = models.CharField(max_length=20, choices=ModerationRuleKind.choices)
+    value = models.CharField(max_length=200, blank=True)  # the word, handle or threshold
+    reason = models.ForeignKey(RejectionReason, on_delete=models.PROTECT, related_name="rules")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class GrantMethod(models.TextChoices):
+    HASHTAG_REPLY = "hashtag_reply", "Creator replied with the approval hashtag"
+    SIGNED_FORM = "signed_form", "Signed form"
+    PLATFORM_PERMISSION = "platform_permission", "Platform-native permission"
+    OWNED_CONTENT = "owned_content", "Owned content"
+    REVIEW_TERMS = "review_terms", "Review terms"
+
+
+class RightsRequest(models.Model):
+    """Asking a creator for the right to use an asset, and the answer.
+
+    The asset's `rights_state` is the source of truth for publishing; this row
+    keeps the conversation: the message, how and when rights were granted,
+    declined, expired or revoked, and by whom.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="rights_requests")
+    creator = models.ForeignKey(
+        Creator, null=True, blank=True, on_delete=models.SET_NULL, related_name="rights_requests"
+    )
+    state = models.CharField(max_length=20, choices=RightsState.choices,
+                             default=RightsState.REQUESTED)
+    message = models.TextField()
+    approval_hashtag = models.CharField(max_length=100)
+    terms_url = models.URLField(max_length=1000, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    granted_via = models.CharField(max_length=30, choices=GrantMethod.choices, blank=True)
+    granted_at = models.DateTimeField(null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)  # declined, expired or revoked
+    reply_text = models.TextField(blank=True)  # the creator's reply that granted it
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["state", "expires_at"])]
+
+    def __str__(self):
+        return f"rights for {self.asset_id}: {self.state}"
+
+
+class PrivacyRequest(models.Model):
+    """That a creator's data was exported or erased: who asked, when, how much.
+
+    It keeps no personal data: the creator row is gone after an erasure.
+    """
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", "Export"
+        ERASE = "erase", "Erase"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    creator_ref = models.CharField(max_length=100)  # "creator 42 (instagram)": no handle
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    counts = models.JSONField(default=dict)  # assets, renditions, files removed
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.kind} of {self.creator_ref} at {self.at:%Y-%m-%d}"
