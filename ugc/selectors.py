@@ -64,3 +64,23 @@ def with_products(assets: QuerySet[Asset], skus: Iterable[str]) -> QuerySet[Asse
         asset=OuterRef("pk"), accepted=True, product__sku__in=list(skus)
     )
     return assets.filter(Exists(tagged))
+
+
+def publishable_assets(now=None) -> QuerySet[Asset]:
+    """THE rule (DESIGN.md §4.1): what a storefront may ever receive.
+
+    Processed, approved, rights granted and neither expired nor revoked. Every
+    storefront path starts from this queryset; nothing else decides it. Expiry
+    is checked against the clock here too, so a grant stops publishing at its
+    expiry even before the task that marks it expired has run.
+    """
+    from django.utils import timezone
+
+    from ugc.models import ModerationState, ProcessingState, RightsState
+
+    now = now or timezone.now()
+    return Asset.objects.filter(
+        processing_state=ProcessingState.IN_REVIEW,
+        moderation_state=ModerationState.APPROVED,
+        rights_state=RightsState.GRANTED,
+    ).filter(Q(rights_expires_at__isnull=True) | Q(rights_expires_at__gt=now))

@@ -216,6 +216,17 @@ COMMERCE_WEBHOOK_MAX_BYTES = env_int("COMMERCE_WEBHOOK_MAX_BYTES", 1024 * 1024)
 # Currency of imported prices when the file names none (Shopify's product export).
 COMMERCE_DEFAULT_CURRENCY = os.environ.get("COMMERCE_DEFAULT_CURRENCY", "USD").strip().upper()
 
+# -- rights (ugc/services/rights.py) ---------------------------------------------
+BRAND_NAME = os.environ.get("BRAND_NAME", "Acme")
+# The hashtag a creator replies with to grant the brand the right to use a post.
+RIGHTS_APPROVAL_HASHTAG = os.environ.get("RIGHTS_APPROVAL_HASHTAG", "#YesAcme")
+RIGHTS_TERMS_URL = os.environ.get("RIGHTS_TERMS_URL", "https://example.com/ugc-terms")
+RIGHTS_MESSAGE_TEMPLATE = os.environ.get(
+    "RIGHTS_MESSAGE_TEMPLATE",
+    "Hi {handle}! We love this post and would like to feature it on {brand}'s website. "
+    "If you agree, please reply with {hashtag}. Our terms: {terms_url}",
+)
+
 # -- search (ugc/search/) -------------------------------------------------------
 # The text-embedding backend and its model; vectors are stored with the model's name.
 EMBEDDING_BACKEND = os.environ.get("EMBEDDING_BACKEND", "static")
