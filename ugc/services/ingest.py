@@ -26,10 +26,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import psycopg
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from commerce.models import Product, ProductLine
 from ugc.captions import normalise_handle, parse_hashtags, parse_mentions
@@ -557,6 +559,59 @@ def ingest_many(
     return outcomes  # type: ignore[return-value]
 
 
+def _copy_value(field, obj, now):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        setattr(obj, field.attname, now)
+        return now
+    value = getattr(obj, field.attname)
+    if value is None:
+        return None
+    if isinstance(field, models.JSONField):
+        return Jsonb(value)
+    if isinstance(field, models.FileField):
+        return value.name or ""
+    return value
+
+
+def copy_insert(objs: Sequence[models.Model], *, with_ids: bool = False) -> None:
+    """INSERT model instances with one COPY: no per-row SQL to build or parse.
+
+    bulk_create spends most of a large import compiling and splitting one huge
+    INSERT; COPY streams the rows. With `with_ids`, primary keys are drawn from
+    the table's sequence first and set on the instances, as bulk_create would.
+    A unique violation raises IntegrityError like an INSERT.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if not (f.primary_key and not with_ids) and not getattr(f, "generated", False)
+    ]
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        if with_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(objs)],
+            )
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = pk
+        try:
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for obj in objs:
+                    copy.write_row([_copy_value(f, obj, now) for f in fields])
+        except psycopg.errors.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 def _bulk_creators(items: Sequence[AssetInput]) -> dict[tuple[str, str], Creator]:
     wanted: dict[tuple[str, str], str] = {}
     for item in items:
@@ -600,23 +655,25 @@ def _create_bulk(items, lookups: _Lookups, actor, note: str) -> list[Outcome]:
             )
             for item in items
         ]
-        Asset.objects.bulk_create(assets)
+        copy_insert(assets, with_ids=True)
         products, lines = [], []
         for asset, item in zip(assets, items, strict=True):
             tags = _tag_rows(asset, item, lookups)
             products += tags[0]
             lines += tags[1]
-        ProductTag.objects.bulk_create(products)
-        ProductLineTag.objects.bulk_create(lines)
+        copy_insert(products)
+        copy_insert(lines)
         audit_actor = actor if getattr(actor, "is_authenticated", False) else None
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                asset=asset,
-                actor=audit_actor,
-                action="create",
-                note=note or f"ingested from {asset.source_platform} (metadata only)",
-            )
-            for asset in assets
+        copy_insert(
+            [
+                AuditEntry(
+                    asset=asset,
+                    actor=audit_actor,
+                    action="create",
+                    note=note or f"ingested from {asset.source_platform} (metadata only)",
+                )
+                for asset in assets
+            ]
         )
     for asset in assets:
         lookups.assets[(asset.source_platform, asset.platform_id)] = asset
