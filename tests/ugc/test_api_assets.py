@@ -377,3 +377,31 @@ def test_bulk_reprocess_validates_its_body(api):
     assert "asset_ids" in fields(problem(api.post("/api/v1/assets/reprocess", {}), 400))
     body = problem(api.post("/api/v1/assets/reprocess", {"asset_ids": ["x"]}, format="json"), 400)
     assert "asset_ids.0" in fields(body)
+
+
+# -- schema ----------------------------------------------------------------------------
+
+
+def test_every_asset_operation_and_its_errors_are_in_the_schema():
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    validate_schema(schema)
+    paths = schema["paths"]
+    expected = {
+        "/api/v1/assets/": {"get", "post"},
+        "/api/v1/assets/{id}": {"get", "patch", "delete"},
+        "/api/v1/assets/{id}/reprocess": {"post"},
+        "/api/v1/assets/reprocess": {"post"},
+    }
+    for path, methods in expected.items():
+        assert methods <= set(paths[path]), path
+        for method in methods:
+            responses = paths[path][method]["responses"]
+            for code in ("400", "401", "403"):
+                assert "application/problem+json" in responses[code]["content"], (path, code)
+    upload = paths["/api/v1/assets/"]["post"]
+    assert {"200", "201", "207", "413"} <= set(upload["responses"])
+    params = {p["name"] for p in paths["/api/v1/assets/"]["get"]["parameters"]}
+    assert {"product_line", "product", "platform", "min_quality", "ordering", "cursor"} <= params

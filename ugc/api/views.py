@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -25,6 +26,7 @@ from ugc.api.serializers import (
     UploadResponseSerializer,
     UploadSerializer,
 )
+from ugc.api.uploads import use_capped_uploads
 from ugc.ingest.items import AssetInput
 from ugc.models import Asset
 from ugc.services import assets as asset_services
@@ -109,6 +111,7 @@ class AssetViewSet(GenericViewSet):
         },
     )
     def create(self, request):
+        use_capped_uploads(request)
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -130,6 +133,17 @@ class AssetViewSet(GenericViewSet):
         )
         results = []
         for upload in files:
+            if getattr(upload, "oversize", False):
+                results.append(
+                    {
+                        "filename": upload.name,
+                        "status": "failed",
+                        "asset_id": None,
+                        "reason": f"file is over the {settings.UGC_MAX_UPLOAD_BYTES:,}-byte limit",
+                        "warnings": [],
+                    }
+                )
+                continue
             outcome = ingest_services.ingest(
                 item,
                 file=upload,
