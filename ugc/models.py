@@ -257,7 +257,7 @@ class Asset(models.Model):
         current = getattr(self, field)
         if new_state not in TRANSITIONS[field].get(current, set()):
             raise InvalidTransition(
-                f"{field} cannot go from {current!r} to {new_state!r}",
+                f"{field} cannot go from '{current}' to '{new_state}'",
                 code="invalid_transition",
             )
 
