@@ -198,7 +198,10 @@ class Asset(models.Model):
         "RejectionReason", null=True, blank=True, on_delete=models.PROTECT, related_name="assets"
     )
     moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
@@ -305,6 +308,8 @@ class ProductLineTag(models.Model):
     source = models.CharField(max_length=20, choices=TagSource.choices, default=TagSource.MANUAL)
     confidence = models.FloatField(null=True, blank=True)  # for suggestions
     accepted = models.BooleanField(default=True)  # suggestions wait for a person
+    dismissed = models.BooleanField(default=False)  # a dismissed suggestion is not made again
+    reason = models.CharField(max_length=300, blank=True)  # why it was suggested
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -333,6 +338,8 @@ class ProductTag(models.Model):
     source = models.CharField(max_length=20, choices=TagSource.choices, default=TagSource.MANUAL)
     confidence = models.FloatField(null=True, blank=True)
     accepted = models.BooleanField(default=True)
+    dismissed = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True)
     hotspot_x = models.FloatField(null=True, blank=True)
     hotspot_y = models.FloatField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -495,20 +502,27 @@ class RightsRequest(models.Model):
     creator = models.ForeignKey(
         Creator, null=True, blank=True, on_delete=models.SET_NULL, related_name="rights_requests"
     )
-    state = models.CharField(max_length=20, choices=RightsState.choices,
-                             default=RightsState.REQUESTED)
+    state = models.CharField(
+        max_length=20, choices=RightsState.choices, default=RightsState.REQUESTED
+    )
     message = models.TextField()
     approval_hashtag = models.CharField(max_length=100)
     terms_url = models.URLField(max_length=1000, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     granted_via = models.CharField(max_length=30, choices=GrantMethod.choices, blank=True)
     granted_at = models.DateTimeField(null=True, blank=True)
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -537,7 +551,10 @@ class PrivacyRequest(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     creator_ref = models.CharField(max_length=100)  # "creator 42 (instagram)": no handle
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     counts = models.JSONField(default=dict)  # assets, renditions, files removed
@@ -545,3 +562,50 @@ class PrivacyRequest(models.Model):
 
     def __str__(self):
         return f"{self.kind} of {self.creator_ref} at {self.at:%Y-%m-%d}"
+
+
+class ProductEmbedding(models.Model):
+    """A product's vector (title, description, line) under one embedding model,
+    kept here because the embedding service is the library's (commerce knows
+    nothing of it); refreshed when commerce says a product changed."""
+
+    product = models.ForeignKey(
+        "commerce.Product", on_delete=models.CASCADE, related_name="embeddings"
+    )
+    model = models.CharField(max_length=100)
+    vector = VectorField()
+    source_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "model"], name="product_embedding_per_model"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} under {self.model}"
+
+
+class TaggingRule(models.Model):
+    """Caption and hashtag rules that suggest a product line (managed in the admin)."""
+
+    class Kind(models.TextChoices):
+        HASHTAG = "hashtag", "Hashtag"
+        KEYWORD = "keyword", "Word in the caption"
+
+    product_line = models.ForeignKey(
+        "commerce.ProductLine", on_delete=models.CASCADE, related_name="tagging_rules"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=100)  # without "#", any case
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product_line", "kind", "value"], name="tagging_rule"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.value} → {self.product_line_id}"
