@@ -117,44 +117,50 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@transaction.atomic
-def embed_assets(asset_ids: Iterable[int], *, embedder: TextEmbedder | None = None) -> dict:
-    """Embed these assets' text under the current model; skip unchanged text.
+def upsert_embeddings(table, owner: str, texts: dict, embedder: TextEmbedder) -> dict:
+    """Embed each owner's text into `table` (AssetEmbedding or ProductEmbedding).
 
-    Returns counts: embedded, unchanged, empty (no words to embed: any old
-    vector of this model is removed, as it no longer describes the asset).
+    `texts` maps owner object -> text. Text that did not change since it was
+    embedded is skipped; an owner with no words loses its vector of this model
+    (it no longer describes the owner). Returns counts: embedded, unchanged, empty.
     """
-    embedder = embedder or default_embedder()
-    ensure_hnsw_index(connection, embedder.name, embedder.dimensions)
-    assets = list(
-        Asset.objects.filter(pk__in=list(asset_ids)).prefetch_related("product_tags__product")
-    )
+    if table is AssetEmbedding:  # products are few: an exact scan serves them
+        ensure_hnsw_index(connection, embedder.name, embedder.dimensions)
     known = dict(
-        AssetEmbedding.objects.filter(asset__in=assets, model=embedder.name).values_list(
-            "asset_id", "source_hash"
+        table.objects.filter(**{f"{owner}__in": list(texts)}, model=embedder.name).values_list(
+            f"{owner}_id", "source_hash"
         )
     )
     todo, empty, unchanged = [], [], 0
-    for asset in assets:
-        text = embedding_text(asset)
+    for obj, text in texts.items():
         if not text.strip():
-            empty.append(asset.pk)
-        elif known.get(asset.pk) == _digest(text):
+            empty.append(obj.pk)
+        elif known.get(obj.pk) == _digest(text):
             unchanged += 1
         else:
-            todo.append((asset, text))
-    AssetEmbedding.objects.filter(asset_id__in=empty, model=embedder.name).delete()
+            todo.append((obj, text))
+    table.objects.filter(**{f"{owner}_id__in": empty}, model=embedder.name).delete()
     if todo:
         vectors = embedder.embed_texts([text for _, text in todo])
-        AssetEmbedding.objects.bulk_create(
+        table.objects.bulk_create(
             [
-                AssetEmbedding(
-                    asset=asset, model=embedder.name, vector=vector, source_hash=_digest(text)
-                )
-                for (asset, text), vector in zip(todo, vectors, strict=True)
+                table(**{owner: obj}, model=embedder.name, vector=vector, source_hash=_digest(text))
+                for (obj, text), vector in zip(todo, vectors, strict=True)
             ],
             update_conflicts=True,
-            unique_fields=["asset", "model"],
+            unique_fields=[owner, "model"],
             update_fields=["vector", "source_hash", "created_at"],
         )
     return {"embedded": len(todo), "unchanged": unchanged, "empty": len(empty)}
+
+
+@transaction.atomic
+def embed_assets(asset_ids: Iterable[int], *, embedder: TextEmbedder | None = None) -> dict:
+    """Embed these assets' text under the current model (see upsert_embeddings)."""
+    assets = Asset.objects.filter(pk__in=list(asset_ids)).prefetch_related("product_tags__product")
+    return upsert_embeddings(
+        AssetEmbedding,
+        "asset",
+        {asset: embedding_text(asset) for asset in assets},
+        embedder or default_embedder(),
+    )
