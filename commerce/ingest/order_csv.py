@@ -101,7 +101,7 @@ def parse(table: CsvTable) -> ParsedOrders:
             result.failures.append(RowFailure(number, f"{key_column}: is required"))
             continue
         group = groups.setdefault(key, _Group(key))
-        signature = tuple(sorted(cells.items()))
+        signature = tuple(cells.values())  # rows share the header's key order
         if signature in group.seen:
             result.failures.append(
                 RowFailure(number, f"duplicate of row {group.seen[signature]}; skipped", key)
@@ -166,7 +166,14 @@ def _consistent(group: _Group, column: str) -> str:
 
 
 def _order_fields(group: _Group, names: dict[str, str]) -> dict[str, str]:
-    return {name: _consistent(group, column) for name, column in names.items()}
+    out = {}
+    for name, column in names.items():
+        first = group.cells[0].get(column) or ""
+        if all((cells.get(column) or "") == first for cells in group.cells):
+            out[name] = first.strip()  # the usual case: every row repeats the order's cells
+        else:
+            out[name] = _consistent(group, column)
+    return out
 
 
 def _at(group: _Group, fn, *args, column: str, **kwargs):

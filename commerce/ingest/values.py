@@ -15,7 +15,7 @@ MAX_QUANTITY = 1_000_000
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_MONEY = re.compile(r"^-?\d+(\.\d+)?$")
+_MONEY = re.compile(r"^-?\d+(?:\.(\d+))?$")
 
 
 def money(value, field: str, *, required: bool = True, allow_negative: bool = False):
@@ -27,16 +27,17 @@ def money(value, field: str, *, required: bool = True, allow_negative: bool = Fa
     if isinstance(value, bool | float):
         raise InvalidField(field, 'must be a decimal string such as "12.50", not a float')
     text = str(value).strip().replace(",", "") if isinstance(value, str) else str(value)
-    if not _MONEY.match(text):
+    match = _MONEY.match(text)
+    if not match:
         raise InvalidField(field, f"{str(value)[:40]!r} is not an amount such as 12.50")
+    if match.group(1) and len(match.group(1)) > 3:
+        raise InvalidField(field, f"has more than 3 decimal places: {text}")
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already checked
         raise InvalidField(field, f"{text!r} is not an amount") from exc
     if amount < 0 and not allow_negative:
         raise InvalidField(field, f"must not be negative, got {text}")
-    if -amount.as_tuple().exponent > 3:
-        raise InvalidField(field, f"has more than 3 decimal places: {text}")
     if abs(amount) > MAX_MONEY:
         raise InvalidField(field, f"is too large: {text}")
     return amount

@@ -37,11 +37,20 @@ def resolve_customers(hashes: dict[str, str]) -> dict[str, int]:
     """{key hash: kind} -> {key hash: customer id}, creating the customers not yet known."""
     if not hashes:
         return {}
-    Customer.objects.bulk_create(
-        [Customer(key_hash=h, key_kind=kind) for h, kind in hashes.items()],
-        ignore_conflicts=True,
-    )
-    return dict(Customer.objects.filter(key_hash__in=hashes).values_list("key_hash", "id"))
+    # An upsert that returns every id, new or not, in one round trip.
+    keys = sorted(hashes.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Customer._meta.db_table}
+                   (key_hash, key_kind, order_count, created_at, updated_at)
+            SELECT h, k, 0, now(), now() FROM unnest(%s::text[], %s::text[]) AS t(h, k)
+            ON CONFLICT (key_hash) DO UPDATE SET key_kind = EXCLUDED.key_kind
+            RETURNING key_hash, id
+            """,  # noqa: S608  (table name from the model)
+            [[h for h, _ in keys], [k for _, k in keys]],
+        )
+        return dict(cursor.fetchall())
 
 
 def refresh_customer_stats(customer_ids: Iterable[int]) -> None:
@@ -80,14 +89,20 @@ def link_visitors(links: Iterable[tuple[int, str, datetime]]) -> None:
     if not rows:
         return
     table = CustomerVisitor._meta.db_table
+    keys = sorted(rows)
     with connection.cursor() as cursor:
-        cursor.executemany(
+        cursor.execute(
             f"""
             INSERT INTO {table} (customer_id, visitor_id, first_seen_at, last_seen_at)
-            VALUES (%s, %s, %s, %s)
+            SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[])
             ON CONFLICT (customer_id, visitor_id) DO UPDATE
                SET first_seen_at = LEAST({table}.first_seen_at, EXCLUDED.first_seen_at),
                    last_seen_at = GREATEST({table}.last_seen_at, EXCLUDED.last_seen_at)
             """,  # noqa: S608
-            [(c, v, first, last) for (c, v), (first, last) in sorted(rows.items())],
+            [
+                [c for c, _ in keys],
+                [v for _, v in keys],
+                [rows[key][0] for key in keys],
+                [rows[key][1] for key in keys],
+            ],
         )

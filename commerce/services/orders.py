@@ -14,9 +14,10 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from commerce.ingest import values
 from commerce.ingest.records import OrderRecord, RefundRecord
@@ -100,14 +101,24 @@ def catalog_for_skus(skus: set[str]) -> dict[str, tuple[int | None, int | None]]
     return found
 
 
-def save_orders(*, shop: Shop, records: Sequence[OrderRecord], source: str) -> list[str]:
+def save_orders(
+    *,
+    shop: Shop,
+    records: Sequence[OrderRecord],
+    source: str,
+    savepoint: bool = True,
+    orders_out: dict[str, Order] | None = None,
+) -> list[str]:
     """Create or update orders in one transaction; returns each record's outcome.
 
-    Record ids must be distinct within one call.
+    Record ids must be distinct within one call. `orders_out`, when given, is
+    filled with the stored order of each record by the shop's order id.
+    `savepoint=False` saves two round trips when the caller's transaction
+    already makes the whole thing atomic.
     """
     outcomes: list[str] = []
     changed_ids: list[int] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         ids = [record.shop_order_id for record in records]
         existing = {
             order.shop_order_id: order
@@ -134,6 +145,8 @@ def save_orders(*, shop: Shop, records: Sequence[OrderRecord], source: str) -> l
         for record, key_hash in zip(records, record_hash, strict=True):
             print_ = fingerprint(record, key_hash)
             order = existing.get(record.shop_order_id)
+            if orders_out is not None and order is not None:
+                orders_out[record.shop_order_id] = order
             if order is not None:
                 if order.fingerprint == print_:
                     outcomes.append(UNCHANGED)
@@ -147,6 +160,8 @@ def save_orders(*, shop: Shop, records: Sequence[OrderRecord], source: str) -> l
                 outcomes.append(UPDATED)
             else:
                 order = Order(shop=shop, shop_order_id=record.shop_order_id)
+                if orders_out is not None:
+                    orders_out[record.shop_order_id] = order
                 to_create.append(order)
                 outcomes.append(CREATED)
             _apply(order, record, customer_ids.get(key_hash), source, print_)
@@ -155,7 +170,7 @@ def save_orders(*, shop: Shop, records: Sequence[OrderRecord], source: str) -> l
             written.append((order, record))
 
         if to_create:
-            Order.objects.bulk_create(to_create, batch_size=1000)
+            _insert_orders(to_create)
         if to_update:
             Order.objects.bulk_update(to_update, [*ORDER_FIELDS, "updated_at"], batch_size=500)
             OrderLine.objects.filter(order__in=[o.id for o in to_update]).delete()
@@ -164,26 +179,26 @@ def save_orders(*, shop: Shop, records: Sequence[OrderRecord], source: str) -> l
             for position, line in enumerate(record.lines, start=1):
                 product_id, variant_id = catalog.get(line.sku, (None, None))
                 lines.append(
-                    OrderLine(
-                        order_id=order.id,
-                        position=position,
-                        product_id=product_id,
-                        variant_id=variant_id,
-                        sku=line.sku,
-                        title=line.title,
-                        unknown_product=product_id is None,
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                        line_total=line.line_total,
+                    (
+                        order.id,
+                        position,
+                        product_id,
+                        variant_id,
+                        line.sku,
+                        line.title,
+                        product_id is None,
+                        line.quantity,
+                        line.unit_price,
+                        line.line_total,
                     )
                 )
-        OrderLine.objects.bulk_create(lines, batch_size=2000)
+        _insert_lines(lines)
 
         refunds = [refund for _, record in written for refund in record.refunds]
         if refunds:
             _upsert_refunds(shop, refunds)
         if written:
-            _link_refunds(shop, [order.id for order, _ in written])
+            _link_refunds(shop, [order for order, _ in written], recount=bool(refunds))
         customer_service.link_visitors(
             (order.customer_id, order.visitor_id, order.created_at_shop)
             for order, _ in written
@@ -194,6 +209,53 @@ def save_orders(*, shop: Shop, records: Sequence[OrderRecord], source: str) -> l
         if changed_ids:
             transaction.on_commit(lambda: orders_changed.send(sender=Order, order_ids=changed_ids))
     return outcomes
+
+
+# Past this many rows COPY beats INSERT; below it, one INSERT is one round trip.
+COPY_THRESHOLD = 50
+LINE_COLUMNS = (
+    "order_id", "position", "product_id", "variant_id", "sku", "title", "unknown_product",
+    "quantity", "unit_price", "line_total",
+)  # fmt: skip
+
+
+def _insert_orders(orders: list[Order]) -> None:
+    """Insert new orders and set their ids; COPY for imports, one INSERT for a webhook."""
+    if len(orders) < COPY_THRESHOLD:
+        Order.objects.bulk_create(orders)
+        return
+    now = timezone.now()
+    fields = list(Order._meta.concrete_fields)
+    table = Order._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(orders)],
+        )
+        for order, (new_id,) in zip(orders, cursor.fetchall(), strict=True):
+            order.id = new_id
+            order.created_at = order.updated_at = now
+        columns = ", ".join(f.column for f in fields)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for order in orders:
+                copy.write_row([getattr(order, f.attname) for f in fields])
+    for order in orders:
+        order._state.adding = False
+
+
+def _insert_lines(lines: list[tuple]) -> None:
+    if not lines:
+        return
+    if len(lines) < COPY_THRESHOLD:
+        OrderLine.objects.bulk_create(
+            [OrderLine(**dict(zip(LINE_COLUMNS, line, strict=True))) for line in lines]
+        )
+        return
+    table = OrderLine._meta.db_table
+    sql = f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for line in lines:
+            copy.write_row(line)
 
 
 def _apply(order: Order, record: OrderRecord, customer_id, source: str, print_: str) -> None:
@@ -239,14 +301,20 @@ def _upsert_refunds(shop: Shop, refunds: Sequence[RefundRecord]) -> None:
     )
 
 
-def _link_refunds(shop: Shop, order_ids: list[int]) -> None:
-    """Attach refunds that arrived before their order; recount refunded amounts."""
-    order_of = Order.objects.filter(shop=shop, shop_order_id=OuterRef("shop_order_id"))
-    Refund.objects.filter(
-        shop=shop,
-        order__isnull=True,
-        shop_order_id__in=Order.objects.filter(id__in=order_ids).values("shop_order_id"),
-    ).update(order_id=Subquery(order_of.values("id")[:1]))
+def _link_refunds(shop: Shop, orders: Sequence[Order], *, recount: bool = True) -> None:
+    """Attach refunds that arrived before their order; recount refunded amounts.
+
+    Most orders have no refund: then this costs one indexed lookup.
+    """
+    order_ids = [order.id for order in orders]
+    orphans = Refund.objects.filter(
+        shop=shop, order__isnull=True, shop_order_id__in=[order.shop_order_id for order in orders]
+    )
+    if orphans.exists():
+        order_of = Order.objects.filter(shop=shop, shop_order_id=OuterRef("shop_order_id"))
+        orphans.update(order_id=Subquery(order_of.values("id")[:1]))
+    elif not recount:
+        return
     total = (
         Refund.objects.filter(order_id=OuterRef("pk"))
         .values("order_id")
@@ -270,7 +338,7 @@ def save_refund(*, shop: Shop, refund: RefundRecord) -> Order | None:
         )
         if order is None:
             return None
-        _link_refunds(shop, [order.id])
+        _link_refunds(shop, [order])
         order.refresh_from_db()
         transaction.on_commit(lambda: orders_changed.send(sender=Order, order_ids=[order.id]))
         return order

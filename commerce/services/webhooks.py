@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from commerce.ingest.records import OrderRecord, RefundRecord
 from commerce.models import Order, Shop, WebhookDelivery, WebhookOutcome
@@ -49,17 +49,16 @@ def receive(
 ) -> Receipt:
     """Record a delivery and apply what it carries (None: a topic we do not handle)."""
     with transaction.atomic():
-        delivery, created = WebhookDelivery.objects.select_for_update().get_or_create(
-            shop=shop,
-            webhook_id=webhook_id,
-            defaults={"topic": topic[:100], "outcome": WebhookOutcome.PROCESSED},
-        )
-        if not created and delivery.outcome != WebhookOutcome.INVALID:
+        delivery = _claim(shop, webhook_id, topic)
+        if delivery.outcome != WebhookOutcome.INVALID and not getattr(delivery, "claimed", False):
             return Receipt(delivery.outcome, True, delivery.order)
         order = None
         if isinstance(record, OrderRecord):
-            (outcome,) = order_service.save_orders(shop=shop, records=[record], source="webhook")
-            order = Order.objects.get(shop=shop, shop_order_id=record.shop_order_id)
+            stored: dict[str, Order] = {}
+            (outcome,) = order_service.save_orders(
+                shop=shop, records=[record], source="webhook", savepoint=False, orders_out=stored
+            )
+            order = stored[record.shop_order_id]
             result = (
                 WebhookOutcome.STALE if outcome == order_service.STALE else WebhookOutcome.PROCESSED
             )
@@ -76,6 +75,30 @@ def receive(
         )
         delivery.save(update_fields=["topic", "outcome", "order", "detail"])
         return Receipt(result, False, order)
+
+
+def _claim(shop: Shop, webhook_id: str, topic: str) -> WebhookDelivery:
+    """Insert the delivery, or lock the one already there (a concurrent twin waits here)."""
+    table = WebhookDelivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (shop_id, webhook_id, topic, received_at, outcome, detail)
+            VALUES (%s, %s, %s, now(), %s, '')
+            ON CONFLICT (shop_id, webhook_id) DO NOTHING
+            RETURNING id
+            """,  # noqa: S608  (table name from the model)
+            [shop.pk, webhook_id, topic[:100], WebhookOutcome.PROCESSED],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return WebhookDelivery.objects.select_for_update().get(shop=shop, webhook_id=webhook_id)
+    delivery = WebhookDelivery(
+        id=row[0], shop=shop, webhook_id=webhook_id, topic=topic[:100],
+        outcome=WebhookOutcome.PROCESSED,
+    )  # fmt: skip
+    delivery.claimed = True
+    return delivery
 
 
 def record_invalid(*, shop: Shop, webhook_id: str, topic: str, detail: str) -> None:

@@ -223,3 +223,21 @@ def test_the_command_names_a_missing_file_missing_columns_and_the_shop(shop, tmp
         call_command("import_orders", str(path))
     with pytest.raises(CommandError, match="--shop: no shop"):
         call_command("import_orders", str(path), "--shop", "unknown.example")
+
+
+def test_a_large_import_goes_through_copy_and_stays_idempotent(shop):
+    VariantFactory(sku="SKU-1")
+    rows = [
+        order_row(str(2000 + n), sku, quantity="2", email=f"b{n % 7}@ex.com", visitor_id=f"v{n}")
+        for n in range(120)
+        for sku in ("SKU-1", "SKU-X")
+    ]
+    data = to_csv(ORDER_COLUMNS, rows)
+    assert import_orders(data, shop=shop, batch_size=100).counts == {"created": 120}
+    assert OrderLine.objects.count() == 240
+    assert OrderLine.objects.filter(unknown_product=True).count() == 120
+    assert OrderLine.objects.filter(variant__sku="SKU-1").count() == 120
+    assert sum(Customer.objects.values_list("order_count", flat=True)) == 120
+    assert import_orders(data, shop=shop, batch_size=100).counts == {"unchanged": 120}
+    order = Order.objects.get(shop_order_id="2005")
+    assert order.created_at and order.utm_campaign == "spring" and order.lines.count() == 2
