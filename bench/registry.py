@@ -51,7 +51,7 @@ def benchmark(fn: Callable[[], Result]) -> Callable[[], Result]:
 
 
 def selected(names: list[str]) -> list[Callable[[], Result]]:
-    from bench import broker, ugc_import  # noqa: F401  (registers their benchmarks)
+    from bench import broker, commerce, ugc_import  # noqa: F401  (registers their benchmarks)
 
     if not names:
         return BENCHMARKS
