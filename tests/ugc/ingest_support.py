@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -28,14 +29,17 @@ class LocalServer:
     routes: path -> (status, headers dict, body bytes)
     """
 
-    def __init__(self):
+    def __init__(self, tls_cert: str | None = None, tls_key: str | None = None):
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.hits: list[str] = []
-        routes, hits = self.routes, self.hits
+        self.hosts: list[str] = []  # Host headers received
+        self.server_names: list[str | None] = []  # TLS SNI received
+        routes, hits, hosts = self.routes, self.hits, self.hosts
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 hits.append(self.path)
+                hosts.append(self.headers.get("Host", ""))
                 status, headers, body = routes.get(self.path, (404, {}, b"not here"))
                 self.send_response(status)
                 for name, value in headers.items():
@@ -50,6 +54,11 @@ class LocalServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
+        if tls_cert:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_cert, tls_key)
+            context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:

@@ -344,6 +344,37 @@ def test_upload_bad_requests_are_400_naming_the_field(api, private_media, data, 
     assert Asset.objects.count() == 0
 
 
+def test_upload_with_a_known_platform_id_updates_and_keeps_the_first_original(api, private_media):
+    first = api.post(
+        LIST,
+        {
+            "files": [ContentFile(jpeg_bytes((1, 1, 1)), name="a.jpg")],
+            "platform_id": "p9",
+            "platform": "instagram",
+            "caption": "v1",
+        },
+        format="multipart",
+    )
+    assert first.status_code == 201
+    second = api.post(
+        LIST,
+        {
+            "files": [ContentFile(jpeg_bytes((2, 2, 2)), name="b.jpg")],
+            "platform_id": "p9",
+            "platform": "instagram",
+            "caption": "v2 #new",
+        },
+        format="multipart",
+    )
+    assert second.status_code == 200, second.content
+    (result,) = second.json()["results"]
+    assert result["status"] == "updated"
+    assert result["asset_id"] == first.json()["results"][0]["asset_id"]
+    assert "already has its original" in result["warnings"][0]
+    asset = Asset.objects.get()
+    assert asset.caption == "v2 #new" and asset.original_filename == "a.jpg"
+
+
 def test_upload_as_json_is_a_clear_400(api):
     body = problem(api.post(LIST, {"caption": "x"}, format="json"), 400)
     assert "files" in fields(body)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import shutil
+import socket
+import subprocess
 
 import pytest
 
@@ -147,3 +150,70 @@ def test_a_dead_port_is_a_clear_error():
     policy = FetchPolicy(allowed_hosts=frozenset({"127.0.0.1"}), connect_timeout=2)
     with pytest.raises(FetchError, match="could not fetch"):
         fetch(f"http://127.0.0.1:{port}/a.jpg", io.BytesIO(), policy)
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=media.test",
+            "-addext",
+            "subjectAltName=DNS:media.test",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return str(cert), str(key)
+
+
+def test_https_connects_to_the_vetted_address_with_the_name_for_sni_and_host(
+    tls_files, monkeypatch
+):
+    """DNS rebinding: the name resolves to 127.0.0.1 when vetted and to 127.0.0.2 after.
+
+    The fetcher resolves once and connects to the address it vetted; the TLS
+    server name and the Host header are still the URL's name, and the
+    certificate is checked against that name.
+    """
+    cert, key = tls_files
+    real = socket.getaddrinfo
+    answers = ["127.0.0.1"]
+
+    def rebinding(host, *args, **kwargs):
+        if host == "media.test":
+            address = answers.pop() if answers else "127.0.0.2"
+            return real(address, *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    body = jpeg_bytes()
+    with LocalServer(tls_cert=cert, tls_key=key) as server:
+        server.routes["/a.jpg"] = (200, {"Content-Type": "image/jpeg"}, body)
+        policy = FetchPolicy(allowed_hosts=frozenset({"media.test"}), ca_file=cert)
+        sink = io.BytesIO()
+        fetch(f"https://media.test:{server.port}/a.jpg", sink, policy)
+        assert sink.getvalue() == body
+        assert server.hosts == [f"media.test:{server.port}"]
+        assert server.server_names == ["media.test"]
+        # Without trusting the test CA the certificate check fails: no silent downgrade.
+        untrusted = FetchPolicy(allowed_hosts=frozenset({"media.test"}))
+        answers.append("127.0.0.1")
+        with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
+            fetch(f"https://media.test:{server.port}/a.jpg", io.BytesIO(), untrusted)

@@ -78,6 +78,8 @@ class FetchPolicy:
     max_redirects: int = 5
     allowed_content_types: frozenset[str] = DEFAULT_CONTENT_TYPES
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    # Extra certificate authorities to trust (a private CA; tests use their own).
+    ca_file: str | None = None
 
 
 @dataclass
@@ -172,6 +174,7 @@ class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, host, port, address, policy: FetchPolicy):
         super().__init__(host, port, timeout=policy.connect_timeout)
         self._address, self._read_timeout = str(address), policy.read_timeout
+        self._ca_file = policy.ca_file
 
     def _open(self) -> socket.socket:
         sock = socket.create_connection((self._address, self.port), self.timeout)
@@ -188,6 +191,8 @@ class _PinnedHTTPS(_PinnedHTTP):
     def connect(self):
         # SNI and the certificate check use the name, not the pinned address.
         context = ssl.create_default_context()
+        if self._ca_file:
+            context.load_verify_locations(cafile=self._ca_file)
         self.sock = context.wrap_socket(self._open(), server_hostname=self.host)
 
 

@@ -455,6 +455,8 @@ def _update_existing(
             ProductTag.objects.bulk_create(products, ignore_conflicts=True)
             ProductLineTag.objects.bulk_create(lines, ignore_conflicts=True)
             changed = True
+    if asset.original and file is not None:
+        warnings.append("the asset already has its original; this file was not stored")
     if not asset.original and _wants_media(item, file, download):
         # Known post without its original yet (a metadata-only import): fetch it now.
         received = _receive(item, file, filename, content_type)
