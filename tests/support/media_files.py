@@ -6,6 +6,7 @@ bytes, expected reason code or None for "must succeed").
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import struct
@@ -148,7 +149,7 @@ def heic_bytes() -> bytes:
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-    return save_bytes(photo(640, 480, seed=3), "HEIF", quality=80)
+    return save_bytes(photo(160, 120, seed=3), "HEIF", quality=80)  # x265 is slow: keep it small
 
 
 def avif_bytes() -> bytes:
@@ -187,6 +188,7 @@ class Case:
     expect: str | None  # reason code when refused, None when it must succeed
 
 
+@functools.cache
 def bad_corpus() -> list[Case]:
     good_jpeg = jpeg_bytes(photo(640, 480, seed=1))
     good_png = save_bytes(photo(320, 240, seed=2), "PNG")

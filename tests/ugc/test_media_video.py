@@ -1,0 +1,72 @@
+"""Video through real ffprobe/ffmpeg on clips ffmpeg makes in the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import media_files as mf
+from ugc.media import MediaRejected, video
+
+pytestmark = pytest.mark.skipif(not mf.have_ffmpeg(), reason="ffmpeg is not installed")
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return mf.make_clip(tmp_path_factory.mktemp("video") / "clip.mov", seconds=1.0)
+
+
+def test_probe_reads_duration_size_and_codecs(clip):
+    info = video.probe(clip, max_duration=60, max_pixels=10**7)
+    assert 0.9 <= info.duration <= 1.1
+    assert (info.width, info.height) == (320, 240)
+    assert info.codec == "h264" and info.audio_codec == "aac"
+    assert info.fps == 15
+
+
+def test_caps_refuse_long_and_huge_videos(clip):
+    with pytest.raises(MediaRejected, match=r"1.0 s long; the limit is 0 s") as caught:
+        video.probe(clip, max_duration=0.5, max_pixels=10**7)
+    assert caught.value.code == "too_long"
+    with pytest.raises(MediaRejected, match="megapixels per frame"):
+        video.probe(clip, max_duration=60, max_pixels=1000)
+
+
+def test_poster_frame_is_an_rgb_still(clip):
+    info = video.probe(clip, max_duration=60, max_pixels=10**7)
+    frame = video.poster_frame(clip, info)
+    assert frame.mode == "RGB" and frame.size == (320, 240)
+
+
+def test_web_mp4_is_h264_aac_faststart_without_location(clip, tmp_path):
+    assert b"52.5200" in clip.read_bytes()
+    out = tmp_path / "web.mp4"
+    video.web_mp4(clip, out)
+    data = out.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")  # faststart: the index comes first
+    assert b"52.5200" not in data
+    info = video.probe(out, max_duration=60, max_pixels=10**7)
+    assert info.codec == "h264" and info.audio_codec == "aac"
+
+
+def test_web_mp4_is_at_most_720p(tmp_path):
+    big = mf.make_clip(tmp_path / "big.mp4", seconds=0.4, size="1440x1080", rate=5, audio=False)
+    out = tmp_path / "web.mp4"
+    video.web_mp4(big, out)
+    info = video.probe(out, max_duration=60, max_pixels=10**8)
+    assert (info.width, info.height) == (960, 720)
+    assert info.audio_codec is None
+    portrait = mf.make_clip(tmp_path / "p.mp4", seconds=0.4, size="1080x1920", rate=5, audio=False)
+    video.web_mp4(portrait, out)
+    info = video.probe(out, max_duration=60, max_pixels=10**8)
+    assert (info.width, info.height) == (720, 1280)
+
+
+def test_unreadable_video_and_missing_ffmpeg_give_reasons(clip, tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(clip.read_bytes()[:2000])
+    with pytest.raises(MediaRejected) as caught:
+        video.probe(broken, max_duration=60, max_pixels=10**7)
+    assert caught.value.code == "corrupt"
+    with pytest.raises(MediaRejected, match="not installed") as caught:
+        video.probe(clip, ffprobe="/nonexistent/ffprobe", max_duration=60, max_pixels=10**7)
+    assert caught.value.code == "no_ffmpeg"
