@@ -11,6 +11,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
@@ -83,7 +84,10 @@ class SignedWebhookView(APIView):
                 content_type or "none",
                 detail=f"Content-Type must be application/json, not {content_type or 'missing'}.",
             )
-        body = request.body
+        try:
+            body = request.body
+        except RequestDataTooBig:  # past Django's own DATA_UPLOAD_MAX_MEMORY_SIZE
+            raise PayloadTooLarge("The body is larger than the server accepts.") from None
         if len(body) > limit:
             raise PayloadTooLarge(f"The body is larger than the limit of {limit} bytes.")
         domain = self._header(request, self.shop_header)

@@ -44,6 +44,8 @@ def test_our_csv_with_several_lines_per_order(shop):
     ]
     assert order.lines.first().variant == variant
     assert Customer.objects.count() == 2
+    assert not Customer.objects.filter(key_hash__icontains="example").exists()
+    assert "buyer@example.com" not in repr(list(Order.objects.values_list()))
 
 
 def test_the_same_csv_twice_changes_nothing(shop):

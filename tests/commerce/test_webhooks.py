@@ -215,6 +215,12 @@ def test_a_huge_body_is_a_413(client, shop):
     assert nothing_stored()
 
 
+@override_settings(COMMERCE_WEBHOOK_MAX_BYTES=10_000_000, DATA_UPLOAD_MAX_MEMORY_SIZE=5_000)
+def test_a_body_past_djangos_own_limit_is_a_413_too(client, shop):
+    assert_problem(post_shopify(client, OrderPayload(note="x" * 10_000)), 413)
+    assert nothing_stored()
+
+
 def test_invalid_json_is_a_400(client, shop):
     response = post_shopify(client, None, body=b'{"id": 1, "line_items": [')
     assert "not valid JSON" in assert_problem(response, 400)["detail"]
