@@ -78,7 +78,14 @@ def test_anonymous_is_401_and_non_coordinators_403(method, path):
 
 
 def test_list_and_detail_carry_renditions_for_srcset(api, django_assert_max_num_queries):
-    asset = AssetFactory(caption="Hi #there", quality_score=0.7)
+    quality = {  # the shape ugc.media.measures.quality() stores
+        "width": 3024,
+        "height": 4032,
+        "aspect_ratio": None,
+        "sharpness": 88.1,
+        "parts": {"sharpness": 0.58, "exposure": 0.9},
+    }
+    asset = AssetFactory(caption="Hi #there", quality_score=0.7, quality=quality)
     for width in (320, 640, 1080):
         RenditionFactory(asset=asset, width=width, format="webp")
         RenditionFactory(asset=asset, width=width, format="jpeg")
@@ -90,6 +97,7 @@ def test_list_and_detail_carry_renditions_for_srcset(api, django_assert_max_num_
     assert response.status_code == 200
     body = api.get(f"/api/v1/assets/{asset.pk}").json()
     assert body["caption"] == "Hi #there" and body["quality_score"] == 0.7
+    assert body["quality"] == quality
     assert [(r["format"], r["width"]) for r in body["renditions"]][:3] == [
         ("jpeg", 320),
         ("jpeg", 640),

@@ -45,6 +45,48 @@ class TaggedProductLineSerializer(serializers.Serializer):
     source = serializers.CharField()
 
 
+_number = {"type": "number", "nullable": True}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "The platform's counters when the source gave them.",
+        "properties": {
+            name: {"type": "integer"} for name in ("likes", "comments", "shares", "views")
+        },
+        "additionalProperties": True,
+    }
+)
+class MetricsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Quality measures from the media pipeline (empty until measured); "
+        "`parts` maps each to 0..1, the inputs of `quality_score`.",
+        "properties": {
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "megapixels": _number,
+            "aspect_ratio": _number,
+            "sharpness": _number,
+            "exposure_mean": _number,
+            "clipped_shadows": _number,
+            "clipped_highlights": _number,
+            "contrast_rms": _number,
+            "colorfulness": _number,
+            "parts": {"type": "object", "additionalProperties": {"type": "number"}},
+        },
+        "additionalProperties": True,
+    }
+)
+class QualityField(serializers.JSONField):
+    """Passed through as the pipeline stores it, so a new measure never breaks a read."""
+
+
 class AssetSerializer(serializers.ModelSerializer):
     content_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     creator = CreatorSerializer(read_only=True)
@@ -56,12 +98,8 @@ class AssetSerializer(serializers.ModelSerializer):
     product_lines = TaggedProductLineSerializer(
         source="product_line_tags", many=True, read_only=True
     )
-    platform_metrics = serializers.DictField(
-        child=serializers.IntegerField(), read_only=True, help_text="likes, comments, shares..."
-    )
-    quality = serializers.DictField(
-        child=serializers.FloatField(), read_only=True, help_text="Quality measures, 0..1 each."
-    )
+    platform_metrics = MetricsField(read_only=True)
+    quality = QualityField(read_only=True)
 
     class Meta:
         model = Asset

@@ -50,10 +50,15 @@ class Command(BaseCommand):
             help="take URLs as metadata only (assets wait for their media; a later run "
             "without this flag downloads them)",
         )
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            help="items per transaction and progress step (default: 500 for metadata, "
+            "20 when files are read or downloaded)",
+        )
 
     def handle(
-        self, *args, path, kind=None, platform=None, no_download=False, batch_size=500, **options
+        self, *args, path, kind=None, platform=None, no_download=False, batch_size=None, **options
     ):
         source = Path(path).expanduser().resolve()
         if not source.exists():
@@ -63,6 +68,14 @@ class Command(BaseCommand):
         except SourceError as exc:
             raise CommandError(f"{path}: {exc}") from None
         fingerprint = import_fingerprint(kind, str(source), content_hash)
+        if batch_size is None:
+            # Metadata goes in bulk; transfers are one by one, so smaller steps keep
+            # the bar moving and lose less work to a crash.
+            transfers = any(
+                p.input and (p.input.file_path or (p.input.media_url and not no_download))
+                for p in items
+            )
+            batch_size = 20 if transfers else 500
         counts: Counter[str] = Counter()
         unchanged = 0
         failures: list[str] = []
