@@ -166,14 +166,12 @@ def _consistent(group: _Group, column: str) -> str:
 
 
 def _order_fields(group: _Group, names: dict[str, str]) -> dict[str, str]:
-    out = {}
-    for name, column in names.items():
-        first = group.cells[0].get(column) or ""
-        if all((cells.get(column) or "") == first for cells in group.cells):
-            out[name] = first.strip()  # the usual case: every row repeats the order's cells
-        else:
-            out[name] = _consistent(group, column)
-    return out
+    columns = list(names.values())
+    first = [group.cells[0].get(column) or "" for column in columns]
+    if all([cells.get(c) or "" for c in columns] == first for cells in group.cells[1:]):
+        # The usual case: every row repeats the order's cells (or there is one row).
+        return {name: value.strip() for name, value in zip(names, first, strict=True)}
+    return {name: _consistent(group, column) for name, column in names.items()}
 
 
 def _at(group: _Group, fn, *args, column: str, **kwargs):

@@ -114,7 +114,7 @@ def import_orders(
     source: Path | str | bytes,
     *,
     shop: Shop,
-    batch_size: int = 500,
+    batch_size: int = 2000,
     progress: ProgressFactory = _no_progress,
 ) -> ImportSummary:
     table = open_table(source)

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shop", help="the shop's domain (may be left out when there is one shop)"
         )
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--batch-size", type=int, default=2000, help="orders per transaction (%(default)s)"
+        )
         parser.add_argument("--errors", help="write the failed rows to this CSV file")
         parser.add_argument("--strict", action="store_true", help="exit 1 if any row failed")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
