@@ -159,13 +159,14 @@ MEDIA_MAX_VIDEO_SECONDS = env_int("MEDIA_MAX_VIDEO_SECONDS", 180)
 MEDIA_MAX_VIDEO_PIXELS = env_int("MEDIA_MAX_VIDEO_PIXELS", 3840 * 2160)
 MEDIA_RENDITION_WIDTHS = [int(w) for w in env_list("MEDIA_RENDITION_WIDTHS", "320,640,1080")]
 MEDIA_RENDITION_FORMATS = env_list("MEDIA_RENDITION_FORMATS", "webp,jpeg")
-# AVIF encodes cost many times a WebP's (bench/media.py): only these widths get one, if any.
-MEDIA_AVIF_WIDTHS = [int(w) for w in env_list("MEDIA_AVIF_WIDTHS", "320")]
+# AVIF costs more than every other step together (bench/media.py prints how much), so
+# it is off unless widths are named here, e.g. "320,640,1080" (needs Pillow with AVIF).
+MEDIA_AVIF_WIDTHS = [int(w) for w in env_list("MEDIA_AVIF_WIDTHS", "")]
 MEDIA_JPEG_QUALITY = env_int("MEDIA_JPEG_QUALITY", 82)
 MEDIA_WEBP_QUALITY = env_int("MEDIA_WEBP_QUALITY", 80)
-MEDIA_WEBP_METHOD = env_int("MEDIA_WEBP_METHOD", 2)
+MEDIA_WEBP_METHOD = env_int("MEDIA_WEBP_METHOD", 0)  # 0 fastest .. 6 smallest (bench/media.py)
 MEDIA_AVIF_QUALITY = env_int("MEDIA_AVIF_QUALITY", 60)
-MEDIA_AVIF_SPEED = env_int("MEDIA_AVIF_SPEED", 8)
+MEDIA_AVIF_SPEED = env_int("MEDIA_AVIF_SPEED", 10)
 # pHash bits (of 64) two stills may differ by and still count as the same photo.
 MEDIA_NEAR_DUPLICATE_DISTANCE = env_int("MEDIA_NEAR_DUPLICATE_DISTANCE", 6)
 # Empty: found on PATH. Without ffmpeg, video assets fail with a reason saying so.

@@ -61,20 +61,25 @@ def avif_available() -> bool:
 
 @dataclass(frozen=True)
 class RenditionSettings:
-    """How renditions are made. Defaults are what bench/media.py measured (see there)."""
+    """How renditions are made. The defaults are what bench/media.py chose: against the
+    straightforward way (Lanczos from full size, WebP at Pillow's default effort) they
+    keep an SSIM of about 0.98 at several times the speed."""
 
     widths: tuple[int, ...] = (320, 640, 1080)
     formats: tuple[str, ...] = ("webp", "jpeg")
     avif_widths: tuple[int, ...] = ()  # AVIF encodes are slow: only these widths get one
     jpeg_quality: int = 82
-    jpeg_progressive: bool = True
-    jpeg_optimize: bool = False  # progressive already implies optimal Huffman tables
+    # Progressive costs 4x a baseline encode here; optimised Huffman tables cost
+    # little and save about 7 %.
+    jpeg_progressive: bool = False
+    jpeg_optimize: bool = True
     webp_quality: int = 80
-    webp_method: int = 2  # 0 fastest .. 6 smallest; Pillow's default is 4
+    webp_method: int = 0  # 0 fastest .. 6 smallest; 4 (Pillow's default) is ~3x slower
     avif_quality: int = 60
-    avif_speed: int = 8
-    # Resampling for the one big resize and for the steps down from it.
-    resample: Image.Resampling = Image.Resampling.BICUBIC
+    avif_speed: int = 10
+    # Bilinear for the one big resize (a 1.4x step after draft mode) and the steps
+    # down from it: the same SSIM as bicubic at two thirds of the time.
+    resample: Image.Resampling = Image.Resampling.BILINEAR
 
 
 @dataclass
@@ -186,7 +191,7 @@ class Picture:
     base: Image.Image
     info: dict = field(default_factory=dict)
     _cache: dict[int, Image.Image] = field(default_factory=dict)
-    resample: Image.Resampling = Image.Resampling.BICUBIC
+    resample: Image.Resampling = Image.Resampling.BILINEAR
 
     def at_width(self, width: int) -> Image.Image:
         width = min(width, self.base.width)
@@ -197,6 +202,13 @@ class Picture:
         larger = [w for w in self._cache if w > width]
         source = self._cache[min(larger)] if larger else self.base
         height = max(1, round(self.base.height * width / self.base.width))
+        factor = source.width // width
+        if factor >= 2 and source.width == width * factor:
+            # An exact integer step (640 -> 320): a box reduce, ten times cheaper.
+            reduced = source.reduce(factor)
+            if reduced.height == height:
+                self._cache[width] = reduced
+                return reduced
         self._cache[width] = source.resize((width, height), self.resample, reducing_gap=None)
         return self._cache[width]
 
@@ -219,7 +231,7 @@ def open_picture(
     *,
     max_pixels: int,
     target_width: int,
-    resample: Image.Resampling = Image.Resampling.BICUBIC,
+    resample: Image.Resampling = Image.Resampling.BILINEAR,
 ) -> Picture:
     """Decode `data` once, no wider than `target_width` (never upscaled), or MediaRejected."""
     if sniffed.kind != "image":

@@ -149,18 +149,21 @@ WEIGHTS = {"sharpness": 0.30, "exposure": 0.25, "contrast": 0.15, "colorfulness"
 WEIGHTS["resolution"] = 0.20
 
 
-def quality(im: Image.Image, *, width: int, height: int) -> dict:
-    """Measures of a still (`im`: its pixels at about 640 px wide; width/height: the original's).
+def quality(im: Image.Image, *, width: int, height: int, small: Image.Image | None = None) -> dict:
+    """Measures of a still: `im` is its pixels at about 640 px wide, `small` at about 320
+    (default: `im`); width/height are the original's.
 
-    Sharpness is the variance of the Laplacian of the grey image at the size
-    given, so compare only measures taken at the same size (the pipeline uses
-    the 640 px rendition's pixels).
+    Sharpness is the variance of the Laplacian of `im` in grey, so it compares
+    between assets only because the pipeline always measures at 640 px (or the
+    original's width when smaller). Exposure, contrast and colourfulness are
+    averages, as good on 320 px and four times cheaper.
     """
-    rgb = np.asarray(im.convert("RGB"), np.float32)
+    grey = np.asarray(im.convert("L"), np.float32)
+    lap = grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4 * grey[1:-1, 1:-1]
+    sharpness = float(lap.var()) if lap.size else 0.0
+    rgb = np.asarray((small or im).convert("RGB"), np.float32)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     luma = 0.299 * r + 0.587 * g + 0.114 * b  # Rec. 601, 0..255
-    lap = luma[:-2, 1:-1] + luma[2:, 1:-1] + luma[1:-1, :-2] + luma[1:-1, 2:] - 4 * luma[1:-1, 1:-1]
-    sharpness = float(lap.var()) if lap.size else 0.0
     mean = float(luma.mean()) / 255
     shadows = float((luma <= 5).mean())
     highlights = float((luma >= 250).mean())
@@ -213,3 +216,18 @@ def quality_score(measures: dict) -> float:
     parts = quality_parts(measures)
     score = sum(WEIGHTS[name] * parts[name] for name in WEIGHTS)
     return round(min(1.0, max(0.0, score)), 4)
+
+
+def measure_picture(picture) -> dict:
+    """Everything the pipeline stores about a decoded still (a ugc.media.image.Picture),
+    from the rendition-sized pixels it already has: asset fields by name."""
+    small = picture.at_width(320)
+    at_640 = picture.at_width(640)
+    measures = quality(at_640, width=picture.width, height=picture.height, small=small)
+    return {
+        "perceptual_hash": phash(small),
+        "placeholder": blurhash(small),
+        "dominant_colors": dominant_colors(small),
+        "quality": measures,
+        "quality_score": quality_score(measures),
+    }

@@ -374,19 +374,7 @@ class _Run:
             self._done("video")
 
     def step_measures(self) -> None:
-        picture = self.picture()
-        small = picture.at_width(320)
-        quality = media_measures.quality(
-            picture.at_width(640), width=self.asset.width or 0, height=self.asset.height or 0
-        )
-        self._done(
-            "measures",
-            perceptual_hash=media_measures.phash(small),
-            placeholder=media_measures.blurhash(small),
-            dominant_colors=media_measures.dominant_colors(small),
-            quality=quality,
-            quality_score=media_measures.quality_score(quality),
-        )
+        self._done("measures", **media_measures.measure_picture(self.picture()))
 
     def step_duplicates(self) -> None:
         asset = self.asset
