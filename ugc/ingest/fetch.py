@@ -259,7 +259,8 @@ def _read_body(response, url: str, sink: BinaryIO, policy: FetchPolicy, deadline
         if time.monotonic() > deadline:
             raise FetchError(f"download took longer than {policy.total_timeout:g} s")
         try:
-            chunk = response.read(CHUNK)
+            # read1: one recv at most, so a trickling server meets the deadline check.
+            chunk = response.read1(CHUNK)
         except (OSError, http.client.HTTPException) as exc:
             raise FetchError(f"download interrupted: {exc}") from None
         if not chunk:

@@ -614,6 +614,44 @@ def copy_insert(objs: Sequence[models.Model], *, with_ids: bool = False) -> None
         obj._state.db = connection.alias
 
 
+def copy_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY plain tuples of values for the columns `names` (attnames, e.g. "asset_id").
+
+    Cheaper than instances for rows nobody reads back (tags, audit entries,
+    import items). Every other column gets its model default, computed once.
+    """
+    meta = model._meta
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    given = [by_attname[name] for name in names]
+    now = timezone.now()
+    rest = [
+        f
+        for f in meta.concrete_fields
+        if f.attname not in names and not f.primary_key and not getattr(f, "generated", False)
+    ]
+    defaults = []
+    for f in rest:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults.append(now)
+        else:
+            value = f.get_default()
+            defaults.append(Jsonb(value) if isinstance(f, models.JSONField) else value)
+    json_at = [i for i, f in enumerate(given) if isinstance(f, models.JSONField)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in [*given, *rest])
+    with connection.cursor() as cursor:
+        try:
+            with cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    if json_at:
+                        row = list(row)
+                        for i in json_at:
+                            row[i] = None if row[i] is None else Jsonb(row[i])
+                    copy.write_row([*row, *defaults])
+        except psycopg.errors.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+
+
 def _bulk_creators(items: Sequence[AssetInput]) -> dict[tuple[str, str], Creator]:
     wanted: dict[tuple[str, str], str] = {}
     for item in items:
@@ -660,22 +698,31 @@ def _create_bulk(items, lookups: _Lookups, actor, note: str) -> list[Outcome]:
         copy_insert(assets, with_ids=True)
         products, lines = [], []
         for asset, item in zip(assets, items, strict=True):
-            tags = _tag_rows(asset, item, lookups)
-            products += tags[0]
-            lines += tags[1]
-        copy_insert(products)
-        copy_insert(lines)
-        audit_actor = actor if getattr(actor, "is_authenticated", False) else None
-        copy_insert(
-            [
-                AuditEntry(
-                    asset=asset,
-                    actor=audit_actor,
-                    action="create",
-                    note=note or f"ingested from {asset.source_platform} (metadata only)",
+            products += [
+                (asset.pk, lookups.products[sku].pk, TagSource.IMPORT)
+                for sku in item.product_skus
+                if sku in lookups.products
+            ]
+            lines += [
+                (asset.pk, lookups.lines[slug].pk, TagSource.IMPORT)
+                for slug in item.product_line_slugs
+                if slug in lookups.lines
+            ]
+        copy_rows(ProductTag, ["asset_id", "product_id", "source"], products)
+        copy_rows(ProductLineTag, ["asset_id", "product_line_id", "source"], lines)
+        audit_actor = actor.pk if getattr(actor, "is_authenticated", False) else None
+        copy_rows(
+            AuditEntry,
+            ["asset_id", "actor_id", "action", "note"],
+            (
+                (
+                    asset.pk,
+                    audit_actor,
+                    "create",
+                    note or f"ingested from {asset.source_platform} (metadata only)",
                 )
                 for asset in assets
-            ]
+            ),
         )
     for asset in assets:
         lookups.assets[(asset.source_platform, asset.platform_id)] = asset
@@ -759,18 +806,12 @@ def run_import(
 
 
 def _record_items(run: ImportRun, results: list[tuple[ParsedItem, Outcome]]) -> None:
-    rows: dict[str, ImportItem] = {}
+    rows: dict[str, tuple] = {}
     for parsed, outcome in results:
-        rows[parsed.key[:500]] = ImportItem(
-            run=run,
-            key=parsed.key[:500],
-            outcome=outcome.status,
-            reason="; ".join(filter(None, [outcome.reason, *outcome.warnings])),
-            asset_id=outcome.asset_id,
-        )
-    ImportItem.objects.bulk_create(
-        rows.values(),
-        update_conflicts=True,
-        unique_fields=["run", "key"],
-        update_fields=["outcome", "reason", "asset"],
-    )
+        key = parsed.key[:500]
+        reason = "; ".join(filter(None, [outcome.reason, *outcome.warnings]))
+        rows[key] = (run.pk, key, outcome.status, reason, outcome.asset_id)
+    with transaction.atomic():
+        # A retried item replaces its earlier (failed) record.
+        ImportItem.objects.filter(run=run, key__in=list(rows)).delete()
+        copy_rows(ImportItem, ["run_id", "key", "outcome", "reason", "asset_id"], rows.values())
