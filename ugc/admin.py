@@ -1,0 +1,181 @@
+"""The operator's screens for the library. Writes go through the services: metadata edits
+are audited by update_metadata, states change only through their services, and the
+pipeline's outputs and the audit trail are read-only here."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from ugc.models import Asset, AuditEntry, ContentCategory, Creator, Rendition
+from ugc.services.assets import EDITABLE_FIELDS, update_metadata
+from ugc.services.pipeline import reprocess
+
+PIPELINE_FIELDS = [
+    "original_filename",
+    "mime_type",
+    "width",
+    "height",
+    "duration_seconds",
+    "byte_size",
+    "content_sha256",
+    "perceptual_hash",
+    "duplicate_of",
+    "placeholder",
+    "dominant_colors",
+    "quality_score",
+    "quality",
+    "media_info",
+    "steps_done",
+    "processed_at",
+]
+STATE_FIELDS = [
+    "processing_state",
+    "failure_reason",
+    "moderation_state",
+    "rights_state",
+    "rights_expires_at",
+]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RenditionInline(ReadOnlyInline):
+    model = Rendition
+    fields = ["kind", "format", "width", "height", "byte_size", "file"]
+    readonly_fields = fields
+
+
+class AuditInline(ReadOnlyInline):
+    model = AuditEntry
+    fields = ["at", "actor", "action", "changes", "note"]
+    readonly_fields = fields
+    ordering = ["-at"]
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "media_type",
+        "source_platform",
+        "creator",
+        "processing_state",
+        "moderation_state",
+        "rights_state",
+        "quality_score",
+        "created_at",
+    ]
+    list_filter = [
+        "processing_state",
+        "moderation_state",
+        "rights_state",
+        "media_type",
+        "source_platform",
+        "content_type",
+    ]
+    search_fields = [
+        "caption",
+        "original_filename",
+        "creator__handle",
+        "platform_id",
+        "content_sha256",
+    ]
+    list_select_related = ["creator"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["creator", "duplicate_of"]
+    fieldsets = [
+        (None, {"fields": ["preview", "media_type", "source_platform", "content_type", "creator"]}),
+        ("Text", {"fields": ["caption", "language", "alt_text", "tags", "hashtags", "mentions"]}),
+        ("Source", {"fields": ["permalink", "posted_at", "platform_id", "source_url"]}),
+        ("States", {"fields": STATE_FIELDS}),
+        ("Pipeline", {"fields": PIPELINE_FIELDS, "classes": ["collapse"]}),
+    ]
+    readonly_fields = [
+        "preview",
+        "hashtags",
+        "mentions",
+        "source_platform",
+        "platform_id",
+        "source_url",
+        *STATE_FIELDS,
+        *PIPELINE_FIELDS,
+    ]
+    inlines = [RenditionInline, AuditInline]
+    actions = ["reprocess_assets"]
+
+    def has_add_permission(self, request):
+        return False  # assets come from uploads and imports (ugc/services/ingest.py)
+
+    @admin.display(description="preview")
+    def preview(self, obj):
+        rendition = obj.renditions.filter(kind="image", format="jpeg").order_by("width").first()
+        if rendition is None:
+            return "-"
+        return format_html('<img src="{}" width="160" alt="">', rendition.file.url)
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the edit is audited and captions are re-parsed.
+        fields = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
+        }
+        update_metadata(Asset.objects.get(pk=obj.pk), actor=request.user, **fields)
+
+    @admin.action(description="Run the media pipeline again")
+    def reprocess_assets(self, request, queryset):
+        count = reprocess(list(queryset.values_list("pk", flat=True)), actor=request.user)
+        self.message_user(request, f"Queued {count} asset(s) for processing.", messages.SUCCESS)
+
+
+@admin.register(Rendition)
+class RenditionAdmin(admin.ModelAdmin):
+    list_display = ["asset", "kind", "format", "width", "height", "byte_size", "created_at"]
+    list_filter = ["kind", "format", "width"]
+    search_fields = ["asset__id", "file"]
+    raw_id_fields = ["asset"]
+    readonly_fields = ["asset", "kind", "format", "width", "height", "byte_size", "file"]
+
+    def has_add_permission(self, request):
+        return False  # made by the pipeline only
+
+
+@admin.register(Creator)
+class CreatorAdmin(admin.ModelAdmin):
+    list_display = ["handle", "platform", "display_name", "follower_count", "updated_at"]
+    list_filter = ["platform"]
+    search_fields = ["handle", "display_name"]
+
+
+@admin.register(ContentCategory)
+class ContentCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "description"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "asset", "action", "actor"]
+    list_filter = ["action"]
+    search_fields = ["asset__id", "note", "action"]
+    raw_id_fields = ["asset"]
+    readonly_fields = ["asset", "actor", "action", "changes", "note", "at"]
+    date_hierarchy = "at"
+
+    # The trail is written by the services only and never edited.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
