@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from tests.support import media_files as mf
 from ugc.media import MediaRejected, video
+from ugc.media.sniff import sniff
 
 pytestmark = pytest.mark.skipif(not mf.have_ffmpeg(), reason="ffmpeg is not installed")
 
@@ -70,3 +73,42 @@ def test_unreadable_video_and_missing_ffmpeg_give_reasons(clip, tmp_path):
     with pytest.raises(MediaRejected, match="not installed") as caught:
         video.probe(clip, ffprobe="/nonexistent/ffprobe", max_duration=60, max_pixels=10**7)
     assert caught.value.code == "no_ffmpeg"
+
+
+def test_webm_is_read_with_its_own_demuxer(tmp_path):
+    webm = tmp_path / "clip.webm"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=5",
+            "-t",
+            "0.4",
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            str(webm),
+        ],
+        check=True,
+        timeout=60,
+    )
+    assert sniff(webm.read_bytes()[:4096], filename="clip.webm").format == "webm"
+    info = video.probe(webm, container="webm", max_duration=60, max_pixels=10**7)
+    assert info.codec == "vp9" and (info.width, info.height) == (160, 120)
+    # Forced demuxers: the same bytes as "mp4" are not guessed into something else.
+    with pytest.raises(MediaRejected):
+        video.probe(webm, container="mp4", max_duration=60, max_pixels=10**7)
+
+
+def test_a_playlist_posing_as_a_video_never_reaches_ffmpeg():
+    playlist = b"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile:///etc/passwd\n"
+    with pytest.raises(MediaRejected) as caught:
+        sniff(playlist, filename="clip.mp4", mime_type="video/mp4")
+    assert caught.value.code == "unsupported_format"

@@ -187,7 +187,7 @@ class Picture:
     height: int
     format: str
     mode: str
-    frames: int
+    frames: int  # 1 for a still, 2 for "animated" (more than one frame)
     base: Image.Image
     info: dict = field(default_factory=dict)
     _cache: dict[int, Image.Image] = field(default_factory=dict)
@@ -250,7 +250,8 @@ def open_picture(
             if sniffed.format == "png":
                 # verify() checks every chunk's CRC, which decoding alone does not.
                 Image.open(io.BytesIO(data), formats=["PNG"]).verify()
-            frames = getattr(im, "n_frames", 1)
+            # Not n_frames: counting walks every frame, and a GIF can hold a million.
+            frames = 2 if getattr(im, "is_animated", False) else 1
             if frames > 1:
                 im.seek(0)  # animations: the first frame stands for the still
             exif = im.getexif()

@@ -81,9 +81,20 @@ def _fps(rate: str) -> float | None:
     return round(value, 3) if value > 0 else None
 
 
+# The demuxer for each sniffed container, forced: ffmpeg must never guess a format
+# (an HLS or concat playlist disguised as a video would make it read other files or
+# URLs). Only local files may be opened.
+DEMUXERS = {"mp4": "mov", "webm": "matroska"}
+
+
+def _input(path: Path, container: str) -> list[str]:
+    return ["-protocol_whitelist", "file", "-f", DEMUXERS.get(container, "mov"), "-i", str(path)]
+
+
 def probe(
     path: Path,
     *,
+    container: str = "mp4",
     ffprobe: str = "",
     max_duration: float,
     max_pixels: int,
@@ -99,7 +110,7 @@ def probe(
             "json",
             "-show_format",
             "-show_streams",
-            str(path),
+            *_input(path, container),
         ],
         timeout=timeout,
         what="read its format",
@@ -151,7 +162,7 @@ def probe(
 
 
 def poster_frame(
-    path: Path, info: VideoInfo, *, ffmpeg: str = "", timeout: float = 60
+    path: Path, info: VideoInfo, *, container: str = "mp4", ffmpeg: str = "", timeout: float = 60
 ) -> Image.Image:
     """A still from a second in (or the middle of a shorter clip), upright, as RGB."""
     at = min(1.0, info.duration / 2)
@@ -160,10 +171,10 @@ def poster_frame(
             tool("ffmpeg", ffmpeg),
             "-v",
             "error",
+            "-nostdin",
             "-ss",
             f"{at:.3f}",
-            "-i",
-            str(path),
+            *_input(path, container),
             "-frames:v",
             "1",
             "-map_metadata",
@@ -195,6 +206,7 @@ def web_mp4(
     path: Path,
     out_path: Path,
     *,
+    container: str = "mp4",
     ffmpeg: str = "",
     crf: int = 23,
     preset: str = "veryfast",
@@ -206,9 +218,9 @@ def web_mp4(
             tool("ffmpeg", ffmpeg),
             "-v",
             "error",
+            "-nostdin",
             "-y",
-            "-i",
-            str(path),
+            *_input(path, container),
             "-map",
             "0:v:0",
             "-map",

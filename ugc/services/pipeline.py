@@ -265,6 +265,7 @@ class _Run:
         if self._video_info is None:
             self._video_info = media_video.probe(
                 self.video_path(),
+                container=self.sniffed().format,
                 ffprobe=settings.FFPROBE_BINARY,
                 max_duration=settings.MEDIA_MAX_VIDEO_SECONDS,
                 max_pixels=settings.MEDIA_MAX_VIDEO_PIXELS,
@@ -276,7 +277,10 @@ class _Run:
             sniffed = self.sniffed()
             if sniffed.kind == "video":
                 frame = media_video.poster_frame(
-                    self.video_path(), self.video_info(), ffmpeg=settings.FFMPEG_BINARY
+                    self.video_path(),
+                    self.video_info(),
+                    container=sniffed.format,
+                    ffmpeg=settings.FFMPEG_BINARY,
                 )
                 self._picture = picture_from_image(frame, target_width=self.target_width)
             else:
@@ -356,7 +360,12 @@ class _Run:
     def step_video(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "web.mp4"
-            media_video.web_mp4(self.video_path(), out, ffmpeg=settings.FFMPEG_BINARY)
+            media_video.web_mp4(
+                self.video_path(),
+                out,
+                container=self.sniffed().format,
+                ffmpeg=settings.FFMPEG_BINARY,
+            )
             info = media_video.probe(
                 out,
                 ffprobe=settings.FFPROBE_BINARY,
