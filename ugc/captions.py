@@ -20,11 +20,17 @@ def normalise_tag(tag: str) -> str:
     return unicodedata.normalize("NFKC", tag).casefold()
 
 
+# Longer ones are noise, not tags (and would not fit Asset.hashtags' 150-char items).
+MAX_TAG_LENGTH = 150
+
+
 def parse_hashtags(caption: str) -> list[str]:
     """Distinct hashtags in order of first use, case-folded, without "#"."""
     seen: dict[str, None] = {}
     for match in HASHTAG.finditer(caption or ""):
-        seen.setdefault(normalise_tag(match.group(1)), None)
+        tag = normalise_tag(match.group(1))
+        if len(tag) <= MAX_TAG_LENGTH:
+            seen.setdefault(tag, None)
     return list(seen)
 
 
@@ -32,7 +38,8 @@ def parse_mentions(caption: str) -> list[str]:
     """Distinct mentioned handles in order of first use, lower case, without "@"."""
     seen: dict[str, None] = {}
     for match in MENTION.finditer(caption or ""):
-        seen.setdefault(match.group(1).lower(), None)
+        if len(match.group(1)) <= MAX_TAG_LENGTH:
+            seen.setdefault(match.group(1).lower(), None)
     return list(seen)
 
 

@@ -144,3 +144,38 @@ def test_a_batch_keeps_its_good_items_and_merges_repeated_posts(private_media):
     assert ingest_many(items, download=False)[0].changed is False or True
     again = ingest_many(items, download=False)
     assert [o.status for o in again] == ["updated", "failed", "updated", "updated", "updated"]
+
+
+def test_values_the_database_cannot_hold_are_cleaned_not_fatal(private_media):
+    items = [
+        AssetInput(platform="tiktok", platform_id="nul", caption="bad\x00byte #ok"),
+        AssetInput(platform="tiktok", platform_id="long", caption="#" + "a" * 200 + " #fine"),
+        AssetInput(
+            platform="tiktok",
+            platform_id="huge",
+            width=10**12,
+            height=-5,
+            platform_metrics={"likes": 10**30, "views": 7},
+        ),
+    ]
+    outcomes = ingest_many(items, download=False)
+    assert [o.status for o in outcomes] == ["created"] * 3
+    assert Asset.objects.get(platform_id="nul").caption == "badbyte #ok"
+    assert Asset.objects.get(platform_id="long").hashtags == ["fine"]
+    huge = Asset.objects.get(platform_id="huge")
+    assert huge.width is None and huge.height is None
+    assert huge.platform_metrics == {"views": 7}
+
+
+def test_a_failed_bulk_insert_falls_back_to_one_by_one(private_media, monkeypatch):
+    from django.db import DatabaseError
+
+    from ugc.services import ingest as service
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("simulated: one row in the batch cannot be stored")
+
+    monkeypatch.setattr(service, "copy_insert", broken)
+    items = [AssetInput(platform="instagram", platform_id=str(i)) for i in range(3)]
+    assert [o.status for o in ingest_many(items, download=False)] == ["created"] * 3
+    assert Asset.objects.count() == 3

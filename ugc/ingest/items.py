@@ -29,6 +29,23 @@ MEDIA_EXTENSIONS: dict[str, tuple[str, str]] = {
 }
 
 
+TEXT_FIELDS = (
+    "platform",
+    "caption",
+    "creator_handle",
+    "creator_name",
+    "permalink",
+    "platform_id",
+    "language",
+    "content_type",
+    "alt_text",
+    "media_type",
+    "file_path",
+    "media_url",
+)
+MAX_DIMENSION = 100_000  # pixels; anything larger is not a real width or height
+
+
 class SourceError(ValueError):
     """The source as a whole cannot be read (missing columns, wrong shape, bad encoding)."""
 
@@ -62,8 +79,31 @@ class AssetInput:
     # Platform links that are not the media itself (TikTok's embed and cover).
     platform_links: dict[str, str] = field(default_factory=dict)
 
+    def clean(self) -> None:
+        """Drop what PostgreSQL text cannot hold (NUL) and surrounding whitespace."""
+        for name in TEXT_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                value = "" if value is None else str(value)
+            setattr(self, name, value.replace("\x00", "").strip())
+        for name in ("product_skus", "product_line_slugs", "tags"):
+            setattr(self, name, [v.replace("\x00", "").strip() for v in getattr(self, name)])
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value <= MAX_DIMENSION:
+                setattr(self, name, None)
+        if self.duration_seconds is not None and not 0 <= self.duration_seconds < 10**7:
+            self.duration_seconds = None
+        # A counter that is not a sane whole number is dropped, not a reason to refuse.
+        self.platform_metrics = {
+            str(name): value
+            for name, value in self.platform_metrics.items()
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+        }
+
     def validate(self) -> list[tuple[str, str]]:
-        """(field, message) for each problem; empty when the input is usable."""
+        """(field, message) for each problem; empty when the input is usable. Cleans first."""
+        self.clean()
         problems: list[tuple[str, str]] = []
         if self.platform not in PLATFORMS:
             problems.append(
@@ -90,6 +130,10 @@ class AssetInput:
         for tag in self.tags:
             if len(tag) > 100:
                 problems.append(("tags", f"tag longer than 100 characters: {tag[:20]}..."))
+        for sku in self.product_skus:
+            if len(sku) > 100:
+                problems.append(("product_skus", f"SKU longer than 100 characters: {sku[:20]}..."))
+
         if not (self.file_path or self.media_url or self.platform_id):
             problems.append(("file", "needs a file, a URL or a platform id"))
         return problems

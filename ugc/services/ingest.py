@@ -28,7 +28,7 @@ from typing import BinaryIO
 
 import psycopg
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from psycopg.types.json import Jsonb
@@ -538,8 +538,10 @@ def ingest_many(
                 bulk, _create_bulk([items[i] for i in bulk], lookups, actor, note), strict=True
             ):
                 outcomes[index] = outcome
-        except IntegrityError:
-            # Someone else created some of these meanwhile: go one by one instead.
+        except DatabaseError:
+            # Someone else created some of these meanwhile, or one row cannot be
+            # stored: go one by one, so only that row fails.
+            logger.warning("bulk insert of %d items failed; one by one instead", len(bulk))
             singles = sorted(singles + bulk)
             lookups = _Lookups([items[i] for i in valid])
     for index in singles:
@@ -609,6 +611,8 @@ def copy_insert(objs: Sequence[models.Model], *, with_ids: bool = False) -> None
                     copy.write_row([_copy_value(f, obj, now) for f in fields])
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityError(str(exc)) from exc
+        except psycopg.Error as exc:
+            raise DatabaseError(str(exc)) from exc
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -650,6 +654,8 @@ def copy_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Se
                     copy.write_row([*row, *defaults])
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityError(str(exc)) from exc
+        except psycopg.Error as exc:
+            raise DatabaseError(str(exc)) from exc
 
 
 def _bulk_creators(items: Sequence[AssetInput]) -> dict[tuple[str, str], Creator]:
