@@ -12,6 +12,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
@@ -113,11 +114,25 @@ class SignedWebhookView(APIView):
         return shop, body, payload
 
     def invalid(self, *, shop, webhook_id: str, topic: str, error: InvalidField):
+        if not error.field:
+            error = InvalidField("non_field_errors", error.message)
         webhook_service.record_invalid(
             shop=shop, webhook_id=webhook_id, topic=topic, detail=str(error)
         )
         logger.info("invalid %s webhook %s from %s: %s", topic, webhook_id, shop.domain, error)
         return exceptions.ValidationError({error.field: [error.message]})
+
+    def store(self, *, shop, webhook_id: str, topic: str, record) -> Response:
+        try:
+            receipt = webhook_service.receive(
+                shop=shop, webhook_id=webhook_id, topic=topic, record=record
+            )
+        except DataError as exc:
+            # A value the parsers let through but the database cannot hold: the
+            # sender's data, so a 400 naming the problem rather than a 500.
+            reason = str(exc).strip().splitlines()[0]
+            raise exceptions.ValidationError({"non_field_errors": [reason]}) from None
+        return self.receipt(webhook_id, receipt)
 
     def receipt(self, webhook_id: str, receipt) -> Response:
         return Response(
@@ -193,10 +208,7 @@ class ShopifyOrderWebhook(SignedWebhookView):
                 record = None  # a topic we do not use: acknowledged so Shopify stops retrying
         except InvalidField as error:
             raise self.invalid(shop=shop, webhook_id=webhook_id, topic=topic, error=error) from None
-        receipt = webhook_service.receive(
-            shop=shop, webhook_id=webhook_id, topic=topic, record=record
-        )
-        return self.receipt(webhook_id, receipt)
+        return self.store(shop=shop, webhook_id=webhook_id, topic=topic, record=record)
 
 
 GENERIC_HEADERS = [
@@ -252,7 +264,4 @@ class GenericOrderWebhook(SignedWebhookView):
             record = payloads.generic_order(payload)
         except InvalidField as error:
             raise self.invalid(shop=shop, webhook_id=webhook_id, topic=topic, error=error) from None
-        receipt = webhook_service.receive(
-            shop=shop, webhook_id=webhook_id, topic=topic, record=record
-        )
-        return self.receipt(webhook_id, receipt)
+        return self.store(shop=shop, webhook_id=webhook_id, topic=topic, record=record)

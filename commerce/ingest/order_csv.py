@@ -142,8 +142,17 @@ def _line(row: int, cells: dict, sku: str, title: str, qty: str, price: str, tot
         title=values.sheet_text(cells.get(title), limit=500),
         quantity=quantity,
         unit_price=unit_price,
-        line_total=unit_price * quantity if line_total is None else line_total,
+        line_total=line_total
+        if line_total is not None
+        else _line_total(row, unit_price * quantity, price),
     )
+
+
+def _line_total(row: int, amount, field: str):
+    try:
+        return values.line_total(amount, field)
+    except InvalidField as exc:
+        raise _RowError(row, exc) from None
 
 
 def _consistent(group: _Group, column: str) -> str:

@@ -19,7 +19,7 @@ MAX_LINES = 1000
 
 def _object(payload, field: str = "") -> dict[str, Any]:
     if not isinstance(payload, dict):
-        raise InvalidField(field or "non_field_errors", "must be a JSON object")
+        raise InvalidField(field, "must be a JSON object")
     return payload
 
 
@@ -121,7 +121,7 @@ def _shopify_line(item: dict) -> LineRecord:
     qty = values.quantity(item.get("quantity"), "quantity")
     price = values.money(item.get("price"), "price")
     discount = values.money(item.get("total_discount"), "total_discount", required=False)
-    total = price * qty - (discount or 0)
+    total = values.line_total(price * qty - (discount or 0), "price")
     if total < 0:
         raise InvalidField("total_discount", "is larger than the line's price times quantity")
     return LineRecord(
@@ -185,7 +185,9 @@ def generic_order(payload) -> OrderRecord:
                     title=values.text(item.get("title"), limit=500),
                     quantity=qty,
                     unit_price=price,
-                    line_total=price * qty if total is None else total,
+                    line_total=values.line_total(price * qty, "unit_price")
+                    if total is None
+                    else total,
                 )
             )
         except InvalidField as exc:

@@ -16,7 +16,9 @@ class InvalidField(ValueError):
         self.message = message
 
     def within(self, prefix: str) -> InvalidField:
-        return InvalidField(f"{prefix}.{self.field}" if prefix else self.field, self.message)
+        if not prefix:
+            return self
+        return InvalidField(f"{prefix}.{self.field}" if self.field else prefix, self.message)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from commerce.ingest.records import InvalidField
 
 MAX_MONEY = Decimal("99999999999.999")  # what the database's numeric(14, 3) holds
 MAX_QUANTITY = 1_000_000
+MIN_YEAR, MAX_YEAR = 1970, 2200
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +41,13 @@ def money(value, field: str, *, required: bool = True, allow_negative: bool = Fa
         raise InvalidField(field, f"must not be negative, got {text}")
     if abs(amount) > MAX_MONEY:
         raise InvalidField(field, f"is too large: {text}")
+    return amount
+
+
+def line_total(amount: Decimal, field: str) -> Decimal:
+    """A computed amount (price x quantity) must still fit the database's column."""
+    if abs(amount) > MAX_MONEY:
+        raise InvalidField(field, f"times the quantity is too large: {amount}")
     return amount
 
 
@@ -91,6 +99,8 @@ def timestamp(value, field: str, *, required: bool = True) -> datetime | None:
         raise InvalidField(field, f"{text[:40]!r} is not a date and time (ISO 8601)")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    if not (MIN_YEAR <= parsed.year <= MAX_YEAR):
+        raise InvalidField(field, f"{text[:40]!r} is outside the years {MIN_YEAR} to {MAX_YEAR}")
     return parsed
 
 
@@ -98,7 +108,8 @@ def text(value, *, limit: int) -> str:
     """Free text from outside: a string, trimmed, cut to the column's size."""
     if value is None:
         return ""
-    return str(value).strip()[:limit]
+    # PostgreSQL text cannot hold NUL; it is never meaningful in these fields.
+    return str(value).replace("\x00", "").strip()[:limit]
 
 
 def sheet_text(value, *, limit: int) -> str:

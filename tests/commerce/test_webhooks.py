@@ -310,3 +310,14 @@ def test_webhooks_are_in_the_openapi_schema_with_their_errors(client, db):
         assert "security" not in schema["paths"][path]["post"] or schema["paths"][path]["post"][
             "security"
         ] in ([], [{}])
+
+
+def test_a_value_the_database_cannot_hold_is_a_400_not_a_500(client, shop):
+    payload = {**OrderPayload(), "id": "820982\u0000911"}
+    problem = assert_problem(post_shopify(client, payload), 400)
+    assert problem["errors"][0]["field"] == "non_field_errors"
+    assert not Order.objects.exists()
+    # Text fields simply lose the NUL.
+    payload = {**OrderPayload(), "name": "#10\u000001"}
+    assert post_shopify(client, payload, webhook_id="nul-name").status_code == 200
+    assert Order.objects.get().name == "#1001"
