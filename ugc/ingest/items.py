@@ -81,13 +81,17 @@ class AssetInput:
 
     def clean(self) -> None:
         """Drop what PostgreSQL text cannot hold (NUL) and surrounding whitespace."""
+        values = self.__dict__  # the hot loop of a large import: plain dict access
         for name in TEXT_FIELDS:
-            value = getattr(self, name)
-            if not isinstance(value, str):
+            value = values[name]
+            if value.__class__ is not str:
                 value = "" if value is None else str(value)
-            setattr(self, name, value.replace("\x00", "").strip())
+            if "\x00" in value:
+                value = value.replace("\x00", "")
+            values[name] = value.strip()
         for name in ("product_skus", "product_line_slugs", "tags"):
-            setattr(self, name, [v.replace("\x00", "").strip() for v in getattr(self, name)])
+            if values[name]:
+                values[name] = [v.replace("\x00", "").strip() for v in values[name]]
         for name in ("width", "height"):
             value = getattr(self, name)
             if value is not None and not 0 < value <= MAX_DIMENSION:
