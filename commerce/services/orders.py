@@ -86,18 +86,22 @@ def is_stale(stored: Order, record: OrderRecord) -> bool:
 
 
 def catalog_for_skus(skus: set[str]) -> dict[str, tuple[int | None, int | None]]:
-    """SKU -> (product id, variant id); variants first, then products' own SKUs."""
-    found: dict[str, tuple[int | None, int | None]] = {}
+    """SKU -> (product id, variant id); a variant's SKU wins over a product's own SKU."""
     if not skus:
-        return found
-    for sku, variant_id, product_id in Variant.objects.filter(sku__in=skus).values_list(
-        "sku", "id", "product_id"
-    ):
-        found[sku] = (product_id, variant_id)
-    rest = skus - found.keys()
-    if rest:
-        for sku, product_id in Product.objects.filter(sku__in=rest).values_list("sku", "id"):
-            found[sku] = (product_id, None)
+        return {}
+    found: dict[str, tuple[int | None, int | None]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT sku, product_id, id FROM {Variant._meta.db_table} WHERE sku = ANY(%s)
+            UNION ALL
+            SELECT sku, id, NULL FROM {Product._meta.db_table} WHERE sku = ANY(%s)
+            """,  # noqa: S608  (table names from the models)
+            [list(skus), list(skus)],
+        )
+        for sku, product_id, variant_id in cursor.fetchall():
+            if variant_id is not None or sku not in found:
+                found[sku] = (product_id, variant_id)
     return found
 
 
@@ -122,7 +126,10 @@ def save_orders(
         ids = [record.shop_order_id for record in records]
         existing = {
             order.shop_order_id: order
-            for order in Order.objects.select_for_update().filter(shop=shop, shop_order_id__in=ids)
+            # Locked in one order, so that two batches sharing orders cannot deadlock.
+            for order in Order.objects.select_for_update()
+            .filter(shop=shop, shop_order_id__in=ids)
+            .order_by("shop_order_id")
         }
         hashes = {}
         record_hash: list[str] = []

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from commerce.ingest.records import OrderRecord, RefundRecord
 from commerce.models import Order, Shop, WebhookDelivery, WebhookOutcome
@@ -47,7 +47,24 @@ class Receipt:
 def receive(
     *, shop: Shop, webhook_id: str, topic: str, record: OrderRecord | RefundRecord | None
 ) -> Receipt:
-    """Record a delivery and apply what it carries (None: a topic we do not handle)."""
+    """Record a delivery and apply what it carries (None: a topic we do not handle).
+
+    Two deliveries of one new order (orders/create and orders/updated at once)
+    may both find no row and both insert it; the loser's transaction is rolled
+    back whole and runs again, and then finds the order.
+    """
+    for attempt in range(3):
+        try:
+            return _receive(shop=shop, webhook_id=webhook_id, topic=topic, record=record)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _receive(
+    *, shop: Shop, webhook_id: str, topic: str, record: OrderRecord | RefundRecord | None
+) -> Receipt:
     with transaction.atomic():
         delivery = _claim(shop, webhook_id, topic)
         if delivery.outcome != WebhookOutcome.INVALID and not getattr(delivery, "claimed", False):
