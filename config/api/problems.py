@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -95,12 +100,28 @@ def _summary(errors: list[dict]) -> str:
     return f"{first['field']}: {first['message']}{more}"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request is too large."
+    default_code = "request_too_large"
+
+
+# Django's request-size guards, raised while a body is parsed: a client error, not a 500.
+SIZE_LIMITS = {
+    RequestDataTooBig: "The request's form fields are larger than DATA_UPLOAD_MAX_MEMORY_SIZE.",
+    TooManyFilesSent: "The request has more files than DATA_UPLOAD_MAX_NUMBER_FILES.",
+    TooManyFieldsSent: "The request has more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS.",
+}
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error becomes a problem details body."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, tuple(SIZE_LIMITS)):
+        exc = RequestTooLarge(SIZE_LIMITS[type(exc)])
     response = drf_exception_handler(exc, context)
     request = context.get("request")
     instance = request.path if request is not None else ""
