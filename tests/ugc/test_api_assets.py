@@ -444,3 +444,10 @@ def test_every_asset_operation_and_its_errors_are_in_the_schema():
     assert {"200", "201", "207", "413"} <= set(upload["responses"])
     params = {p["name"] for p in paths["/api/v1/assets/"]["get"]["parameters"]}
     assert {"product_line", "product", "platform", "min_quality", "ordering", "cursor"} <= params
+
+
+def test_the_edit_shape_only_offers_what_the_service_may_edit():
+    from ugc.api.serializers import AssetUpdateSerializer
+    from ugc.services.assets import EDITABLE_FIELDS
+
+    assert set(AssetUpdateSerializer().fields) <= EDITABLE_FIELDS
