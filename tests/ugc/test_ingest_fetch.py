@@ -217,3 +217,17 @@ def test_https_connects_to_the_vetted_address_with_the_name_for_sni_and_host(
         answers.append("127.0.0.1")
         with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
             fetch(f"https://media.test:{server.port}/a.jpg", io.BytesIO(), untrusted)
+
+
+def test_non_ascii_urls_are_sent_percent_encoded(server):
+    body = jpeg_bytes()
+    server.routes["/caf%C3%A9/cr%C3%A8me.jpg?x=%C3%BC"] = (
+        200,
+        {"Content-Type": "image/jpeg"},
+        body,
+    )
+    sink = io.BytesIO()
+    result = fetch(server.url("/café/crème.jpg?x=ü"), sink, ALLOW_LOCAL)
+    assert sink.getvalue() == body and result.filename == "crème.jpg"
+    with pytest.raises(FetchError, match="cannot resolve"):
+        vet_url("http://bücher.invalid/a.jpg", FetchPolicy())

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 CHUNK = 64 * 1024
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -155,7 +155,8 @@ def vet_url(url: str, policy: FetchPolicy) -> tuple[str, str, int, Address]:
     if not host:
         raise FetchError("the URL has no host")
     try:
-        host.encode("idna")
+        # The ASCII (punycode) form is what DNS, the Host header and SNI carry.
+        host = host.encode("idna").decode("ascii")
     except UnicodeError:
         raise FetchError(f"not a valid host name: {host!r}") from None
     port = port or (443 if scheme == "https" else 80)
@@ -197,8 +198,11 @@ class _PinnedHTTPS(_PinnedHTTP):
 
 
 def _path(url: str) -> str:
+    """The request target, percent-encoded where the URL was not (HTTP needs ASCII)."""
     parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    safe = "/%:@!$&'()*+,;=-._~"
+    path = quote(parts.path or "/", safe=safe)
+    return path + (f"?{quote(parts.query, safe=safe + '?')}" if parts.query else "")
 
 
 def _filename(url: str, content_type: str) -> str:
