@@ -16,6 +16,7 @@ from commerce.models import (
     WebhookDelivery,
 )
 from commerce.services import catalog as catalog_service
+from commerce.services import shops as shop_service
 from commerce.signals import EMBEDDED_PRODUCT_FIELDS
 
 
@@ -56,6 +57,9 @@ class ShopForm(forms.ModelForm):
     class Meta:
         model = Shop
         fields = ["name", "domain", "webhook_secret"]
+
+    def clean_domain(self):
+        return shop_service.clean_domain(self.cleaned_data.get("domain"))
 
     def clean_webhook_secret(self):
         secret = self.cleaned_data.get("webhook_secret")
