@@ -202,3 +202,8 @@ def test_the_command(db, tmp_path, capsys):
     path.write_bytes(b"\x00\x01binary")
     with pytest.raises(CommandError, match="NUL bytes"):
         call_command("import_catalog", str(path))
+
+
+def test_the_command_names_a_directory_instead_of_a_file(db, tmp_path):
+    with pytest.raises(CommandError, match="is a directory"):
+        call_command("import_catalog", str(tmp_path))

@@ -24,6 +24,8 @@ def run(command, options, fn) -> ImportSummary:
         raise CommandError(f"{options['file']}: no such file") from None
     except IsADirectoryError:
         raise CommandError(f"{options['file']}: is a directory, not a CSV file") from None
+    except OSError as exc:
+        raise CommandError(f"{options['file']}: cannot be read ({exc.strerror or exc})") from None
     for line in summary.lines():
         if line.startswith("note:"):
             command.stderr.write(line)
