@@ -37,7 +37,13 @@ WORKERS = {"worker-media", "worker-ml", "worker-default"}
 APP_SERVICES = {"migrate", "web", "beat", *WORKERS}
 SERVICES = {"db", "redis", *APP_SERVICES}
 # Production settings refuse to start without these.
-REQUIRED_ENV = {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS"}
+REQUIRED_ENV = {
+    "SECRET_KEY",
+    "CUSTOMER_HASH_KEY",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "ALLOWED_HOSTS",
+}
 # Read by Django itself (and the celery/wsgi modules), not by config/settings.
 PROCESS_ENV = {"DJANGO_SETTINGS_MODULE"}
 HEALTH_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
@@ -204,8 +210,9 @@ def test_app_services_get_the_required_environment(services):
         assert set(env) >= REQUIRED_ENV, (name, REQUIRED_ENV - set(env))
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
         # The secret has no default: compose refuses to start without it.
-        secret = env["SECRET_KEY"]
-        assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]*\}", secret), (name, secret)
+        for secret_name in ("SECRET_KEY", "CUSTOMER_HASH_KEY"):
+            secret = env[secret_name]
+            assert re.fullmatch(rf"\$\{{{secret_name}:\?[^}}]*\}}", secret), (name, secret)
         assert re.match(r"postgres(ql)?://[^@/]+@db:5432/\w+$", env["DATABASE_URL"]), name
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/"), name
         assert env["ALLOWED_HOSTS"], name

@@ -17,6 +17,7 @@ def production_env(django_db_setup):
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "CUSTOMER_HASH_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": database_url(settings.DATABASES["default"]),
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "ALLOWED_HOSTS": "ugc.example.com",
