@@ -141,3 +141,36 @@ def ugc_csv_import() -> Result:
         target_ratio=TARGET_SECONDS / ceiling,
         note=f"{ROWS / measured:,.0f} rows/s; target < {TARGET_SECONDS:g} s absolute",
     )
+
+
+@benchmark
+def ugc_csv_reimport() -> Result:
+    """The same 10,000 posts again from a new export (another file): every row a known post.
+
+    The common case of a daily platform export; nothing changes, so the import
+    should cost about what reading and comparing the rows costs.
+    """
+    import shutil
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "posts.csv"
+        _write_csv(path, f"bench{uuid.uuid4().hex[:8]}")
+        again = Path(folder) / "posts-again.csv"
+        shutil.copy(path, again)
+        ceiling = min(_in_rollback(lambda: _copy(path)) for _ in range(3))
+        timings = []
+
+        def twice():
+            _import(path)
+            _import(again)
+            timings.append(_import.seconds)  # type: ignore[attr-defined]
+
+        _in_rollback(twice)
+    measured = timings[0]
+    return Result(
+        "ugc CSV re-import, 10k known rows",
+        measured,
+        ceiling,
+        target_ratio=TARGET_SECONDS / ceiling,
+        note=f"{ROWS / measured:,.0f} rows/s; target < {TARGET_SECONDS:g} s absolute",
+    )

@@ -179,3 +179,41 @@ def test_a_failed_bulk_insert_falls_back_to_one_by_one(private_media, monkeypatc
     items = [AssetInput(platform="instagram", platform_id=str(i)) for i in range(3)]
     assert [o.status for o in ingest_many(items, download=False)] == ["created"] * 3
     assert Asset.objects.count() == 3
+
+
+def test_reimporting_known_posts_updates_what_changed_and_costs_little_when_nothing_did(
+    private_media, django_assert_max_num_queries
+):
+    ProductFactory(sku="S1")
+    ProductFactory(sku="S2")
+    first = [
+        AssetInput(
+            platform="instagram",
+            platform_id=f"p{i}",
+            caption=f"post {i}",
+            creator_handle="ann",
+            product_skus=["S1"],
+            platform_metrics={"likes": i},
+        )
+        for i in range(30)
+    ]
+    assert {o.status for o in ingest_many(first, download=False)} == {"created"}
+    with django_assert_max_num_queries(8):
+        again = ingest_many(first, download=False)
+    assert {(o.status, o.changed) for o in again} == {("updated", False)}
+
+    changed = AssetInput(
+        platform="instagram",
+        platform_id="p3",
+        caption="post 3 edited #new",
+        creator_handle="bob",
+        product_skus=["S1", "S2"],
+        platform_metrics={"likes": 99, "comments": 1},
+    )
+    (outcome,) = ingest_many([changed], download=False)
+    assert outcome.status == "updated" and outcome.changed
+    asset = Asset.objects.get(platform_id="p3")
+    assert asset.hashtags == ["new"] and asset.creator.handle == "bob"
+    assert sorted(asset.products.values_list("sku", flat=True)) == ["S1", "S2"]
+    assert asset.platform_metrics == {"likes": 99, "comments": 1}
+    assert AuditEntry.objects.filter(asset=asset, action="update").count() == 1

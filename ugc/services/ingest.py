@@ -249,6 +249,27 @@ class _Lookups:
             for asset in Asset.objects.filter(query).select_related("creator", "content_type"):
                 self.assets[(asset.source_platform, asset.platform_id)] = asset
 
+        # Filled by prefetch_for_updates(): what updates of known posts compare against.
+        self.creators: dict[tuple[str, str], Creator] = {}
+        self.tags: dict[int, tuple[set[int], set[int]]] = {}
+
+    def prefetch_for_updates(self, items: Sequence[AssetInput]) -> None:
+        """Creators and current tags of the batch's known posts, in a few queries."""
+        known = [i for i in items if i.platform_id and (i.platform, i.platform_id) in self.assets]
+        if not known:
+            return
+        ids = [self.assets[(i.platform, i.platform_id)].pk for i in known]
+        self.tags = {pk: (set(), set()) for pk in ids}
+        for asset_id, product_id in ProductTag.objects.filter(asset_id__in=ids).values_list(
+            "asset_id", "product_id"
+        ):
+            self.tags[asset_id][0].add(product_id)
+        for asset_id, line_id in ProductLineTag.objects.filter(asset_id__in=ids).values_list(
+            "asset_id", "product_line_id"
+        ):
+            self.tags[asset_id][1].add(line_id)
+        self.creators = _bulk_creators(known)
+
     def warnings(self, item: AssetInput) -> list[str]:
         out = []
         unknown = [sku for sku in item.product_skus if sku not in self.products]
@@ -434,27 +455,38 @@ def _update_existing(
     asset, item, lookups, file, filename, content_type, actor, download, warnings
 ) -> Outcome:
     changed = False
-    with transaction.atomic():
-        creator = _creator(item) if item.creator_handle else None
-        fields = _metadata_changes(asset, item, lookups, creator)
-        if fields:
-            changed |= bool(update_metadata(asset, actor=actor, **fields))
-        if item.platform_metrics and asset.platform_metrics != {
-            **asset.platform_metrics,
-            **item.platform_metrics,
-        }:
-            asset.platform_metrics = {**asset.platform_metrics, **item.platform_metrics}
-            asset.save(update_fields=["platform_metrics", "updated_at"])
-            changed = True
-        products, lines = _tag_rows(asset, item, lookups)
-        have_products = set(asset.product_tags.values_list("product_id", flat=True))
-        have_lines = set(asset.product_line_tags.values_list("product_line_id", flat=True))
-        products = [tag for tag in products if tag.product_id not in have_products]
-        lines = [tag for tag in lines if tag.product_line_id not in have_lines]
-        if products or lines:
-            ProductTag.objects.bulk_create(products, ignore_conflicts=True)
-            ProductLineTag.objects.bulk_create(lines, ignore_conflicts=True)
-            changed = True
+    handle = normalise_handle(item.creator_handle)
+    if handle and (item.platform, handle) in lookups.creators:
+        creator = lookups.creators[(item.platform, handle)]
+    else:
+        creator = _creator(item) if handle else None
+    have = lookups.tags.get(asset.pk)
+    if have is None:
+        have = (
+            set(asset.product_tags.values_list("product_id", flat=True)),
+            set(asset.product_line_tags.values_list("product_line_id", flat=True)),
+        )
+    fields = _metadata_changes(asset, item, lookups, creator)
+    metrics = {**asset.platform_metrics, **item.platform_metrics}
+    products, lines = _tag_rows(asset, item, lookups)
+    products = [tag for tag in products if tag.product_id not in have[0]]
+    lines = [tag for tag in lines if tag.product_line_id not in have[1]]
+    # An unchanged post (the common case when an export is imported again) costs
+    # no query beyond the batch's lookups.
+    if fields or metrics != asset.platform_metrics or products or lines:
+        with transaction.atomic():
+            if fields:
+                changed |= bool(update_metadata(asset, actor=actor, **fields))
+            if metrics != asset.platform_metrics:
+                asset.platform_metrics = metrics
+                asset.save(update_fields=["platform_metrics", "updated_at"])
+                changed = True
+            if products or lines:
+                ProductTag.objects.bulk_create(products, ignore_conflicts=True)
+                ProductLineTag.objects.bulk_create(lines, ignore_conflicts=True)
+                have[0].update(tag.product_id for tag in products)
+                have[1].update(tag.product_line_id for tag in lines)
+                changed = True
     if asset.original and file is not None:
         warnings.append("the asset already has its original; this file was not stored")
     if not asset.original and _wants_media(item, file, download):
@@ -544,6 +576,7 @@ def ingest_many(
             logger.warning("bulk insert of %d items failed; one by one instead", len(bulk))
             singles = sorted(singles + bulk)
             lookups = _Lookups([items[i] for i in valid])
+    lookups.prefetch_for_updates([items[i] for i in singles])
     for index in singles:
         item = items[index]
         try:
