@@ -217,3 +217,13 @@ def test_reimporting_known_posts_updates_what_changed_and_costs_little_when_noth
     assert sorted(asset.products.values_list("sku", flat=True)) == ["S1", "S2"]
     assert asset.platform_metrics == {"likes": 99, "comments": 1}
     assert AuditEntry.objects.filter(asset=asset, action="update").count() == 1
+
+
+def test_metadata_only_media_type_follows_the_url():
+    items = [
+        AssetInput(platform="x", platform_id="v", media_url="https://cdn.test/clip.MP4?sig=1"),
+        AssetInput(platform="x", platform_id="i", media_url="https://cdn.test/photo"),
+    ]
+    ingest_many(items, download=False)
+    assert Asset.objects.get(platform_id="v").media_type == "video"
+    assert Asset.objects.get(platform_id="i").media_type == "image"

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 import psycopg
 from django.conf import settings
@@ -215,7 +216,9 @@ def _media_type(item: AssetInput, received: _Received | None) -> str:
         kind = media_kind(received.filename)
         if kind:
             return kind[0]
-    return "image"
+    # Metadata only: the URL's or path's extension is the best hint there is.
+    kind = media_kind(urlsplit(item.media_url).path) or media_kind(item.file_path)
+    return kind[0] if kind else "image"
 
 
 # -- lookups shared by a batch ----------------------------------------------------------
