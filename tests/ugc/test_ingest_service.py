@@ -227,3 +227,14 @@ def test_metadata_only_media_type_follows_the_url():
     ingest_many(items, download=False)
     assert Asset.objects.get(platform_id="v").media_type == "video"
     assert Asset.objects.get(platform_id="i").media_type == "image"
+
+
+def test_a_post_met_twice_in_one_batch_is_downloaded_once(private_media, local_server):
+    local_server.routes["/p.jpg"] = (200, {"Content-Type": "image/jpeg"}, jpeg_bytes())
+    url = local_server.url("/p.jpg")
+    ingest_many([AssetInput(platform="x", platform_id="twice", media_url=url)], download=False)
+    items = [AssetInput(platform="x", platform_id="twice", media_url=url) for _ in range(2)]
+    first, second = ingest_many(items)
+    assert (first.status, first.changed) == ("updated", True)
+    assert (second.status, second.changed, second.warnings) == ("updated", False, [])
+    assert local_server.hits == ["/p.jpg"]

@@ -501,18 +501,18 @@ def _update_existing(
             warnings.append(f"its file is the same as asset {twin.id}'s; not attached")
         else:
             stored_name = _store(received)
+            attached = {
+                "original_filename": received.filename,
+                "mime_type": received.mime_type,
+                "byte_size": received.sink.size,
+                "content_sha256": received.sha256,
+                "media_type": _media_type(item, received),
+                "source_url": received.source_url or item.media_url,
+                "updated_at": timezone.now(),
+            }
             try:
                 with transaction.atomic():
-                    Asset.objects.filter(pk=asset.pk).update(
-                        original=stored_name,
-                        original_filename=received.filename,
-                        mime_type=received.mime_type,
-                        byte_size=received.sink.size,
-                        content_sha256=received.sha256,
-                        media_type=_media_type(item, received),
-                        source_url=received.source_url or item.media_url,
-                        updated_at=timezone.now(),
-                    )
+                    Asset.objects.filter(pk=asset.pk).update(original=stored_name, **attached)
                     record(
                         asset,
                         "attach_original",
@@ -523,6 +523,10 @@ def _update_existing(
             except BaseException:
                 _originals().delete(stored_name)
                 raise
+            # The batch may meet this post again: it must see the original now.
+            asset.original.name = stored_name
+            for name, value in attached.items():
+                setattr(asset, name, value)
             changed = True
     return Outcome(UPDATED, asset.id, warnings=warnings, changed=changed)
 
