@@ -56,3 +56,26 @@ def producer(broker):
     broker_url, options = broker
     with broker_connection(broker_url, options) as conn:
         yield conn
+
+
+def _reset_producer_pools(app) -> None:
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def app_on_broker(broker):
+    """Point the Celery app's own producer at the broker under test, so code that
+    enqueues the ordinary way (delay, delay_on_commit) is tested end to end."""
+    from config.celery import app
+
+    broker_url, options = broker
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    app.conf.broker_url = broker_url
+    app.conf.broker_transport_options = {**saved[1], **options}
+    _reset_producer_pools(app)
+    yield app
+    app.conf.broker_url, app.conf.broker_transport_options = saved
+    _reset_producer_pools(app)

@@ -14,3 +14,33 @@ def process_asset(self, asset_id: int) -> str:
         # Another worker holds the asset (a redelivery racing the first run): come
         # back when it has finished; by then there is usually nothing left to do.
         raise self.retry(exc=exc, countdown=15, max_retries=40) from exc
+
+
+@shared_task
+def embed_asset(asset_id: int) -> dict:
+    """Refresh an asset's search vector and embedding, then suggest tags (queue `embeddings`)."""
+    from ugc.models import Asset
+    from ugc.services import search_index, tagging
+
+    search_index.refresh_search_vectors([asset_id])
+    counts = search_index.embed_assets([asset_id])
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is not None:
+        counts["suggested"] = tagging.suggest_tags(asset)
+    return counts
+
+
+@shared_task
+def embed_products(product_ids: list[int]) -> dict:
+    """Refresh products' embeddings after commerce says they changed (queue `embeddings`)."""
+    from ugc.services import tagging
+
+    return tagging.embed_products(product_ids)
+
+
+@shared_task
+def expire_rights() -> int:
+    """Move grants past their expiry to `expired` (beat, hourly)."""
+    from ugc.services import rights
+
+    return len(rights.expire_due())

@@ -288,7 +288,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "expire-rights": {"task": "ugc.tasks.expire_rights", "schedule": 3600.0},
+}
 
 # -- logging -------------------------------------------------------------------------
 LOGGING = {

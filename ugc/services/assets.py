@@ -13,6 +13,9 @@ from ugc.models import Asset, AuditEntry, Creator
 
 logger = logging.getLogger(__name__)
 
+# Edits to these change what search and suggestions see.
+SEARCHED_FIELDS = frozenset({"caption", "alt_text", "tags", "creator", "language"})
+
 # Fields a coordinator may edit directly; states change through transition().
 EDITABLE_FIELDS = frozenset(
     {
@@ -72,6 +75,10 @@ def update_metadata(asset: Asset, *, actor=None, **fields) -> dict[str, list]:
     if changes:
         asset.save()
         record(asset, "update", actor=actor, changes=changes)
+        if changes.keys() & SEARCHED_FIELDS:
+            from ugc.services.search_index import request_indexing
+
+            request_indexing([asset.pk])
     return changes
 
 

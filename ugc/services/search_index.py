@@ -164,3 +164,11 @@ def embed_assets(asset_ids: Iterable[int], *, embedder: TextEmbedder | None = No
         {asset: embedding_text(asset) for asset in assets},
         embedder or default_embedder(),
     )
+
+
+def request_indexing(asset_ids: Iterable[int]) -> None:
+    """Queue a refresh of these assets' search data once the transaction commits."""
+    from ugc.tasks import embed_asset
+
+    for asset_id in asset_ids:
+        embed_asset.delay_on_commit(asset_id)

@@ -22,7 +22,7 @@ from ugc.models import (
 )
 from ugc.search.embedding import TextEmbedder, default_embedder
 from ugc.services.assets import record
-from ugc.services.search_index import upsert_embeddings
+from ugc.services.search_index import request_indexing, upsert_embeddings
 
 RULE_CONFIDENCE = 0.9
 # Cosine similarity from which a product is worth suggesting, and how many at most.
@@ -92,6 +92,7 @@ def untag_product(asset: Asset, product: Product, *, actor=None) -> bool:
     deleted, _ = ProductTag.objects.filter(asset=asset, product=product).delete()
     if deleted:
         record(asset, "untag_product", actor=actor, changes={"product": [product.sku, None]})
+        request_indexing([asset.pk])
     return bool(deleted)
 
 
@@ -105,6 +106,7 @@ def tag_product_line(asset: Asset, line: ProductLine, *, actor=None) -> ProductL
     tag.accepted, tag.dismissed = True, False
     tag.save()
     record(asset, "tag_product_line", actor=actor, changes={"product_line": [None, line.slug]})
+    request_indexing([asset.pk])
     return tag
 
 
