@@ -4,6 +4,7 @@ from config.api import views
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
+    path("", include("ugc.api.curation_urls")),  # before assets/<pk>: "assets/search"
     path("", include("ugc.api.urls")),
     path("", include("commerce.api.urls")),
 ]

@@ -204,7 +204,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # One schema name per vocabulary, whatever the field that uses it is called.
-    "ENUM_NAME_OVERRIDES": {"PlatformEnum": "ugc.models.Platform"},
+    "ENUM_NAME_OVERRIDES": {
+        "PlatformEnum": "ugc.models.Platform",
+        "RightsStateEnum": "ugc.models.RightsState",
+        "GrantMethodEnum": "ugc.models.GrantMethod",
+        "ModerationStateEnum": "ugc.models.ModerationState",
+        "ProcessingStateEnum": "ugc.models.ProcessingState",
+    },
 }
 
 # -- commerce (commerce/) ---------------------------------------------------------------

@@ -23,9 +23,16 @@ def vector_expression(dimensions: int) -> str:
 
 
 def ensure_hnsw_index(connection, model: str, dimensions: int) -> str:
-    """Create the model's HNSW index if it is missing; returns its name."""
+    """Create the model's HNSW index if it is missing; returns its name.
+
+    Looks first: even CREATE INDEX IF NOT EXISTS is refused inside a
+    transaction that already wrote to the table (pending foreign-key checks).
+    """
     name = hnsw_index_name(model)
     with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if cursor.fetchone()[0]:
+            return name
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {name} ON {TABLE} USING hnsw "
             f"({vector_expression(dimensions)} vector_cosine_ops) WHERE model = %s",
