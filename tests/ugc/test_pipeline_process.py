@@ -178,3 +178,19 @@ def test_reprocess_command_picks_assets(media_storage, django_capture_on_commit_
     entry = AuditEntry.objects.filter(asset=ok, note="reprocess requested").first()
     assert entry is not None
     assert Rendition.objects.filter(asset=ok).exists()  # kept until the rerun replaces them
+
+
+def test_a_second_run_while_one_holds_the_asset_is_told_to_wait(media_storage):  # noqa: F811
+    import psycopg
+
+    from config.database import libpq_dsn
+
+    asset = make_asset(mf.jpeg_bytes(mf.photo(100, 80)), filename="a.jpg", mime_type="")
+    key = (pipeline.LOCK_NAMESPACE & 0x7FFFFFFF, asset.pk % 0x7FFFFFFF)
+    # Another session (another worker) holds the asset.
+    with psycopg.connect(libpq_dsn(connection.settings_dict), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", key)
+        with pytest.raises(pipeline.AssetBusy):
+            pipeline.process(asset.pk)
+    # Its session ended (as a killed worker's would): the lock is gone.
+    assert run(asset).processing_state == ProcessingState.IN_REVIEW
