@@ -175,3 +175,9 @@ def test_renditions_look_like_the_original():
             continue
         got = np.asarray(Image.open(io.BytesIO(r.data)).convert("RGB"), np.float32)
         assert np.abs(got - reference).mean() < 6, r.format
+
+
+def test_heif_and_avif_labels_are_interchangeable_but_not_with_jpeg():
+    assert sniff(mf.avif_bytes(), filename="x.heic", mime_type="image/heif").format == "avif"
+    with pytest.raises(MediaRejected, match="claims to be JPEG"):
+        sniff(mf.avif_bytes(), filename="x.jpg")

@@ -291,7 +291,8 @@ def sniff(data: bytes, *, filename: str = "", mime_type: str = "") -> Sniffed:
         accepted = ", ".join(label for _, label, _, _ in ACCEPTED.values())
         raise MediaRejected(f"{reason}. Accepted formats: {accepted}.", code="unsupported_format")
     for claim, name in claims:
-        if name != found:
+        # HEIC and AVIF share the HEIF container; apps label either as the other.
+        if name != found and {name, found} != {"heif", "avif"}:
             raise MediaRejected(
                 f"The file claims to be {_label(name)} (“{claim}”) but its bytes are "
                 f"{_label(found)}.",
