@@ -13,6 +13,7 @@ from tests.support import media_files as mf
 from ugc.media import MediaRejected
 from ugc.media.image import (
     RenditionSettings,
+    _to_srgb_transform,
     avif_available,
     make_renditions,
     open_picture,
@@ -103,6 +104,23 @@ def test_icc_profiles_are_converted_and_dropped():
     assert picture.info["icc_profile"] is True
     for r in make_renditions(picture, RenditionSettings()):
         assert "icc_profile" not in Image.open(io.BytesIO(r.data)).info
+
+
+def test_a_non_srgb_profile_is_converted_after_the_resize():
+    from PIL import ImageCms
+
+    # sRGB under another name: the conversion runs (and changes nothing visible).
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    renamed = profile.replace("sRGB".encode("utf-16-be"), "xRGB".encode("utf-16-be"))
+    assert renamed != profile
+    source = Image.new("RGB", (2400, 1600), (200, 80, 40))
+    calls = _to_srgb_transform.cache_info()
+    picture = decode(mf.jpeg_bytes(source, icc_profile=renamed), "p3.jpg")
+    after = _to_srgb_transform.cache_info()
+    assert after.hits + after.misses == calls.hits + calls.misses + 1
+    assert picture.base.size == (1080, 720) and picture.base.info == {}
+    r, g, b = picture.base.getpixel((500, 300))
+    assert abs(r - 200) <= 6 and abs(g - 80) <= 6 and abs(b - 40) <= 6
 
 
 def test_cmyk_becomes_srgb_red():

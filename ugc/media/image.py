@@ -297,6 +297,12 @@ def open_picture(
             f"The {label} image needs more memory to decode than a worker has.", code="too_large"
         ) from exc
 
+    # An RGB photo in another colour space (an iPhone's Display P3) is converted after
+    # the big resize, on half the pixels: resampling is as good in either space.
+    deferred_icc = None
+    profile = im.info.get("icc_profile")
+    if im.mode == "RGB" and profile and not _is_srgb(profile):
+        deferred_icc = im.info.pop("icc_profile")
     im = to_srgb8(im)
     # The one big resize, before rotation so it runs on the smallest pixels.
     oriented = _rotated_size(im.size, orientation)
@@ -306,6 +312,9 @@ def open_picture(
         # a box reduce() takes the bulk of a big step first, which Pillow's docs call
         # indistinguishable from a full resample at a gap of 3.
         im = im.resize(_rotated_size(new_oriented, orientation), resample, reducing_gap=3.0)
+    if deferred_icc:
+        im.info["icc_profile"] = deferred_icc
+        im = to_srgb8(im)
     if orientation != 1:
         # What ImageOps.exif_transpose does, from the orientation read before the
         # metadata was dropped, on the already-small image.
