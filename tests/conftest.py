@@ -59,8 +59,11 @@ def producer(broker):
 
 
 def _reset_producer_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # app.pool is kombu's global pool for the broker URL: close them all and let
+    # the next send build fresh ones for the URL now configured.
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 

@@ -17,16 +17,15 @@ def process_asset(self, asset_id: int) -> str:
 
 
 @shared_task
-def embed_asset(asset_id: int) -> dict:
-    """Refresh an asset's search vector and embedding, then suggest tags (queue `embeddings`)."""
+def embed_assets(asset_ids: list[int]) -> dict:
+    """Refresh assets' search vectors and embeddings, then suggest tags (queue `embeddings`)."""
     from ugc.models import Asset
     from ugc.services import search_index, tagging
 
-    search_index.refresh_search_vectors([asset_id])
-    counts = search_index.embed_assets([asset_id])
-    asset = Asset.objects.filter(pk=asset_id).first()
-    if asset is not None:
-        counts["suggested"] = tagging.suggest_tags(asset)
+    search_index.refresh_search_vectors(asset_ids)
+    counts = search_index.embed_assets(asset_ids)
+    for asset in Asset.objects.filter(pk__in=asset_ids):
+        tagging.suggest_tags(asset)
     return counts
 
 

@@ -60,7 +60,12 @@ def test_processing_is_requested_once_the_row_is_committed(
     with django_capture_on_commit_callbacks() as callbacks:
         outcome = ingest(AssetInput(), file=io.BytesIO(jpeg_bytes()), filename="a.jpg")
     assert outcome.status == "created"
-    assert len(callbacks) == 1  # process_asset.delay_on_commit(asset.id)
+    # The pipeline and the search index, each queued once and only after the commit.
+    queued = sorted((cb.func.__self__.name, cb.args) for cb in callbacks)
+    assert queued == [
+        ("ugc.tasks.embed_assets", ([outcome.asset_id],)),
+        ("ugc.tasks.process_asset", (outcome.asset_id,)),
+    ]
 
 
 def test_same_bytes_again_is_a_duplicate_and_stores_nothing(private_media):

@@ -52,6 +52,7 @@ from ugc.models import (
 )
 from ugc.services.assets import record, update_metadata, upsert_creator
 from ugc.services.pipeline import request_processing
+from ugc.services.search_index import request_indexing
 
 __all__ = [
     "AssetInput",
@@ -356,12 +357,25 @@ def ingest(
         return Outcome(FAILED, reason="; ".join(f"{name}: {msg}" for name, msg in problems))
     lookups = _Lookups([item])
     try:
-        return _ingest_one(item, lookups, file, filename, content_type, actor, download, note)
+        outcome = _ingest_one(item, lookups, file, filename, content_type, actor, download, note)
     except IngestFailed as exc:
         return Outcome(FAILED, reason=str(exc), warnings=lookups.warnings(item))
     except Exception as exc:  # never a 500 or a dead import for one bad item
         logger.exception("ingesting %s failed", item.platform_id or filename or item.file_path)
         return Outcome(FAILED, reason=f"could not be stored: {exc}")
+    _request_indexing([outcome])
+    return outcome
+
+
+def _request_indexing(outcomes) -> None:
+    """New and changed assets become findable: full text, vectors, suggestions."""
+    request_indexing(
+        o.asset_id
+        for o in outcomes
+        if o is not None
+        and o.asset_id
+        and (o.status == CREATED or (o.status == UPDATED and o.changed))
+    )
 
 
 def _wants_media(item: AssetInput, file, download: bool) -> bool:
@@ -600,6 +614,7 @@ def ingest_many(
                 asset = Asset.objects.filter(pk=outcomes[index].asset_id).first()
                 if asset is not None:
                     lookups.assets[key] = asset
+    _request_indexing(outcomes)
     return outcomes  # type: ignore[return-value]
 
 

@@ -166,9 +166,14 @@ def embed_assets(asset_ids: Iterable[int], *, embedder: TextEmbedder | None = No
     )
 
 
-def request_indexing(asset_ids: Iterable[int]) -> None:
-    """Queue a refresh of these assets' search data once the transaction commits."""
-    from ugc.tasks import embed_asset
+INDEXING_BATCH = 500
 
-    for asset_id in asset_ids:
-        embed_asset.delay_on_commit(asset_id)
+
+def request_indexing(asset_ids: Iterable[int]) -> None:
+    """Queue a refresh of these assets' search data once the transaction commits,
+    in batches (an import of thousands makes a few tasks, not thousands)."""
+    from ugc.tasks import embed_assets
+
+    ids = sorted(set(asset_ids))
+    for start in range(0, len(ids), INDEXING_BATCH):
+        embed_assets.delay_on_commit(ids[start : start + INDEXING_BATCH])
