@@ -10,6 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.ugc.ingest_support import jpeg_bytes, private_media_fixture  # noqa: F401
 from ugc.models import (
     Asset,
     AuditEntry,
@@ -387,3 +388,31 @@ def test_nothing_else_ever_becomes_publishable(steps):
             op,
             [(a.processing_state, a.moderation_state, a.rights_state) for a in current],
         )
+
+
+def test_the_pipeline_applies_auto_rules_when_processing_ends(private_media):
+    """A blocked word sends a freshly processed asset straight to rejection."""
+    import io
+
+    from ugc.ingest.items import AssetInput
+    from ugc.services import pipeline
+    from ugc.services.ingest import ingest
+
+    ModerationRule.objects.create(
+        kind=ModerationRuleKind.BLOCKED_WORD,
+        value="spam",
+        reason=RejectionReason.objects.get(slug="blocked-word"),
+    )
+    bad = ingest(
+        AssetInput(caption="cheap spam here"), file=io.BytesIO(jpeg_bytes()), filename="a.jpg"
+    )
+    good = ingest(
+        AssetInput(caption="a sunny morning"),
+        file=io.BytesIO(jpeg_bytes(color=(10, 90, 200))),
+        filename="b.jpg",
+    )
+    assert pipeline.process(bad.asset_id) == "done"
+    assert pipeline.process(good.asset_id) == "done"
+    states = dict(Asset.objects.values_list("id", "moderation_state"))
+    assert states == {bad.asset_id: "rejected", good.asset_id: "pending"}
+    assert Asset.objects.get(pk=bad.asset_id).processing_state == "in_review"

@@ -171,6 +171,11 @@ def process(asset_id: int) -> str:
             processed_at=timezone.now(),
             failure_reason="",
         )
+        # Obvious cases (blocked words or creators, low quality, duplicates) go
+        # straight to rejection now that quality and duplicates are known.
+        from ugc.services.moderation import apply_auto_rules
+
+        apply_auto_rules(asset)
         return "done"
 
 
