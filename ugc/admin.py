@@ -5,7 +5,18 @@ pipeline's outputs and the audit trail are read-only here."""
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from ugc.models import Asset, AuditEntry, ContentCategory, Creator, Rendition
+from ugc.models import (
+    Asset,
+    AuditEntry,
+    ContentCategory,
+    Creator,
+    ModerationRule,
+    PrivacyRequest,
+    RejectionReason,
+    Rendition,
+    RightsRequest,
+    TaggingRule,
+)
 from ugc.services.assets import EDITABLE_FIELDS, update_metadata
 from ugc.services.pipeline import reprocess
 
@@ -179,3 +190,52 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class WrittenByServicesAdmin(admin.ModelAdmin):
+    """Records the services write (rights, privacy): to read, never to edit here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["label", "slug", "active"]
+    list_filter = ["active"]
+    search_fields = ["label", "slug"]
+    prepopulated_fields = {"slug": ["label"]}
+
+
+@admin.register(ModerationRule)
+class ModerationRuleAdmin(admin.ModelAdmin):
+    list_display = ["kind", "value", "reason", "active", "created_at"]
+    list_filter = ["kind", "active", "reason"]
+    search_fields = ["value"]
+
+
+@admin.register(TaggingRule)
+class TaggingRuleAdmin(admin.ModelAdmin):
+    list_display = ["product_line", "kind", "value", "active"]
+    list_filter = ["kind", "active", "product_line"]
+    search_fields = ["value", "product_line__name"]
+
+
+@admin.register(RightsRequest)
+class RightsRequestAdmin(WrittenByServicesAdmin):
+    list_display = ["asset", "creator", "state", "requested_at", "granted_via", "expires_at"]
+    list_filter = ["state", "granted_via"]
+    search_fields = ["asset__id", "creator__handle", "message"]
+    date_hierarchy = "requested_at"
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(WrittenByServicesAdmin):
+    list_display = ["at", "kind", "creator_ref", "actor", "counts"]
+    list_filter = ["kind"]
