@@ -192,5 +192,6 @@ def test_a_second_run_while_one_holds_the_asset_is_told_to_wait(media_storage): 
         other.execute("SELECT pg_advisory_lock(%s, %s)", key)
         with pytest.raises(pipeline.AssetBusy):
             pipeline.process(asset.pk)
-    # Its session ended (as a killed worker's would): the lock is gone.
+        # (A killed worker's lock goes with its session: test_pipeline_worker.py.)
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", key)
     assert run(asset).processing_state == ProcessingState.IN_REVIEW
