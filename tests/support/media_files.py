@@ -121,6 +121,15 @@ def png_bad_crc(chunk: bytes = b"IDAT") -> bytes:
     return bytes(data)
 
 
+def jpeg_with_broken_exif() -> bytes:
+    """A fine JPEG whose EXIF block points into nowhere."""
+    body = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x05\x01\x12\x00\x03\xff\xff\xff\xff"
+    body += b"\x00\x06\x00\x00" + b"\xde\xad" * 8
+    segment = b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+    data = jpeg_bytes(photo(400, 300, seed=8))
+    return data[:2] + segment + data[2:]
+
+
 def zip_bytes() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
@@ -290,6 +299,7 @@ def bad_corpus() -> list[Case]:
             None,
         ),
         Case("tiny JPEG", "tiny.jpg", "", jpeg_bytes(photo(50, 30)), None),
+        Case("JPEG with broken EXIF", "odd.jpg", "image/jpeg", jpeg_with_broken_exif(), None),
     ]
 
 

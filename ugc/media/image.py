@@ -244,6 +244,7 @@ def open_picture(
         with warnings.catch_warnings():
             # Between 1x and 2x the cap Pillow only warns: our own check below refuses.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on broken EXIF
             im = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS[sniffed.format])
             width, height = im.size
             _check_pixels(width, height, max_pixels)  # from the header, before any pixel
@@ -254,8 +255,10 @@ def open_picture(
             frames = 2 if getattr(im, "is_animated", False) else 1
             if frames > 1:
                 im.seek(0)  # animations: the first frame stands for the still
-            exif = im.getexif()
-            orientation = exif.get(0x0112, 1) if exif else 1
+            try:
+                orientation = im.getexif().get(0x0112, 1)
+            except Exception:
+                orientation = 1  # broken EXIF is metadata we drop anyway, not a broken image
             if orientation not in range(1, 9):
                 orientation = 1
             mode = im.mode
