@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from pathlib import Path
@@ -54,3 +55,7 @@ def media_cleanup():
             private.delete(name)
     for name in Rendition.objects.values_list("file", flat=True):
         public.delete(name)
+        folder = Path(public.path(name)).parent  # renditions/ab/<token>/, then renditions/ab/
+        for empty in (folder, folder.parent):
+            with contextlib.suppress(OSError):
+                empty.rmdir()
