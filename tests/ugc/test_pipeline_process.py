@@ -195,3 +195,30 @@ def test_a_second_run_while_one_holds_the_asset_is_told_to_wait(media_storage): 
         # (A killed worker's lock goes with its session: test_pipeline_worker.py.)
         other.execute("SELECT pg_advisory_unlock(%s, %s)", key)
     assert run(asset).processing_state == ProcessingState.IN_REVIEW
+
+
+def test_a_reprocess_during_a_run_is_not_lost(
+    media_storage,  # noqa: F811
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    asset = make_asset(mf.jpeg_bytes(mf.photo(700, 500)), filename="a.jpg", mime_type="")
+    measure = pipeline._Run.step_measures
+
+    def coordinator_clicks_reprocess_meanwhile(run):
+        pipeline.reprocess([run.asset.pk])  # clears steps_done, queues another run
+        measure(run)
+
+    monkeypatch.setattr(pipeline._Run, "step_measures", coordinator_clicks_reprocess_meanwhile)
+    with django_capture_on_commit_callbacks() as queued:
+        assert pipeline.process(asset.pk) == "superseded"
+    assert len(queued) == 1
+    asset.refresh_from_db()
+    assert asset.processing_state == ProcessingState.PROCESSING
+    assert "validated" not in asset.steps_done  # the rerun will redo it
+
+    monkeypatch.setattr(pipeline._Run, "step_measures", measure)
+    assert pipeline.process(asset.pk) == "done"  # the queued rerun
+    asset.refresh_from_db()
+    assert set(asset.steps_done) == set(pipeline.IMAGE_STEPS)
+    assert asset.processing_state == ProcessingState.IN_REVIEW

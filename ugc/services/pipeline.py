@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -125,9 +126,10 @@ def _run_lock(asset_id: int) -> Iterator[bool]:
 def process(asset_id: int) -> str:
     """Run the pipeline's remaining steps for one asset.
 
-    Returns "done", "failed", "skipped" (not waiting for processing) or
-    "missing". Raises AssetBusy when another run holds the asset, and lets
-    transient database errors through so the task retries.
+    Returns "done", "failed", "skipped" (not waiting for processing),
+    "superseded" (a reprocess restarted it meanwhile) or "missing". Raises
+    AssetBusy when another run holds the asset, and lets transient database
+    errors through so the task retries.
     """
     with _run_lock(asset_id) as got:
         if not got:
@@ -140,7 +142,7 @@ def process(asset_id: int) -> str:
         if asset.processing_state == ProcessingState.RECEIVED:
             transition(asset, "processing_state", ProcessingState.PROCESSING, note="pipeline")
         try:
-            _Run(asset).run()
+            steps = _Run(asset).run()
         except MediaRejected as exc:
             _fail(asset, exc.reason)
             return "failed"
@@ -163,14 +165,20 @@ def process(asset_id: int) -> str:
                 )
             _fail(asset, reason)
             return "failed"
-        transition(
-            asset,
-            "processing_state",
-            ProcessingState.IN_REVIEW,
-            note="pipeline done",
-            processed_at=timezone.now(),
-            failure_reason="",
-        )
+        with transaction.atomic():
+            current = Asset.objects.select_for_update().get(pk=asset_id)
+            if not set(steps) <= set(current.steps_done or {}):
+                # A reprocess cleared the steps while we ran; its queued task (waiting
+                # for our lock) redoes them and moves the asset on.
+                return "superseded"
+            transition(
+                asset,
+                "processing_state",
+                ProcessingState.IN_REVIEW,
+                note="pipeline done",
+                processed_at=timezone.now(),
+                failure_reason="",
+            )
         # Obvious cases (blocked words or creators, low quality, duplicates) go
         # straight to rejection now that quality and duplicates are known.
         from ugc.services.moderation import apply_auto_rules
@@ -300,7 +308,8 @@ class _Run:
 
     # -- steps --------------------------------------------------------------------------
 
-    def run(self) -> None:
+    def run(self) -> tuple[str, ...]:
+        """Run the missing steps; returns every step this kind of asset needs."""
         with self._stack:
             kind = self.sniffed().kind
             steps = VIDEO_STEPS if kind == "video" else IMAGE_STEPS
@@ -308,14 +317,29 @@ class _Run:
                 if step in (self.asset.steps_done or {}):
                     continue
                 getattr(self, f"step_{step}")()
+            return steps
 
     def _done(self, step: str, **fields) -> None:
-        """Commit a step's fields and its record together."""
+        """Commit a step's fields and its record together.
+
+        The record is merged into the row's current `steps_done` (not written from
+        our copy), so a reprocess that cleared it meanwhile stays visible.
+        """
         asset = self.asset
         for name, value in fields.items():
             setattr(asset, name, value)
-        asset.steps_done = {**(asset.steps_done or {}), step: timezone.now().isoformat()}
-        asset.save(update_fields=[*fields, "steps_done", "updated_at"])
+        stamp = json.dumps({step: timezone.now().isoformat()})
+        with transaction.atomic():
+            if fields:
+                asset.save(update_fields=[*fields, "updated_at"])
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {Asset._meta.db_table} SET steps_done = steps_done || %s::jsonb "  # noqa: S608
+                    "WHERE id = %s RETURNING steps_done",
+                    [stamp, asset.pk],
+                )
+                done = cursor.fetchone()[0]
+        asset.steps_done = json.loads(done) if isinstance(done, str) else done
 
     def step_validated(self) -> None:
         sniffed = self.sniffed()
