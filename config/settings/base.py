@@ -241,6 +241,9 @@ EMBEDDING_MODEL_PATH = Path(
     os.environ.get("EMBEDDING_MODEL_PATH")
     or BASE_DIR / "ugc" / "search" / "models" / "minilm-l6-static"
 )
+# While `manage.py reembed` moves the library to a new model, the old one's path:
+# searches stay on it until the new model's vectors cover the library.
+EMBEDDING_PREVIOUS_MODEL_PATH = os.environ.get("EMBEDDING_PREVIOUS_MODEL_PATH") or None
 
 # -- Celery (config/celery.py) ----------------------------------------------------
 # Each queue's (soft, hard) time limits; CELERY_TIME_LIMITS="media=60:90,default=5:8" overrides.

@@ -60,9 +60,53 @@ def text_embedder(backend: str, model_path: str) -> TextEmbedder:
 
 
 def default_embedder() -> TextEmbedder:
+    """The model new vectors are made with."""
     from django.conf import settings
 
     return text_embedder(settings.EMBEDDING_BACKEND, str(settings.EMBEDDING_MODEL_PATH))
+
+
+def previous_embedder() -> TextEmbedder | None:
+    """The model being replaced, while the library is re-embedded (None otherwise)."""
+    from django.conf import settings
+
+    path = getattr(settings, "EMBEDDING_PREVIOUS_MODEL_PATH", None)
+    if not path:
+        return None
+    backend = getattr(settings, "EMBEDDING_PREVIOUS_BACKEND", None) or settings.EMBEDDING_BACKEND
+    return text_embedder(backend, str(path))
+
+
+COVERAGE_CACHE_SECONDS = 60
+_coverage: dict[str, tuple[float, bool]] = {}
+
+
+def covers_previous(current: TextEmbedder, previous: TextEmbedder) -> bool:
+    """Whether the new model has vectors for (nearly) everything the old one has.
+
+    Counted at most once a minute per process: a switch a minute late is fine.
+    """
+    import time
+
+    from ugc.models import AssetEmbedding
+
+    cached = _coverage.get(current.name)
+    if cached and time.monotonic() - cached[0] < COVERAGE_CACHE_SECONDS:
+        return cached[1]
+    have = AssetEmbedding.objects.filter(model=current.name).count()
+    had = AssetEmbedding.objects.filter(model=previous.name).count()
+    ready = have >= 0.99 * had
+    _coverage[current.name] = (time.monotonic(), ready)
+    return ready
+
+
+def search_embedder() -> TextEmbedder:
+    """The model searches use: the new one once it covers the library, the old one
+    until then, so re-embedding never leaves search with half a library."""
+    current, previous = default_embedder(), previous_embedder()
+    if previous is None or previous.name == current.name:
+        return current
+    return current if covers_previous(current, previous) else previous
 
 
 def asset_text(

@@ -27,7 +27,7 @@ from django.db.models import F, QuerySet
 
 from config.database import pgvector_version
 from ugc.models import Asset, AssetEmbedding
-from ugc.search.embedding import TextEmbedder, default_embedder
+from ugc.search.embedding import TextEmbedder, search_embedder
 from ugc.search.indexes import vector_expression
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
@@ -68,7 +68,7 @@ def search(
     if request.text.strip():
         ranked["text"] = text_hits(assets, request.text, request.language, depth)
     if request.semantic.strip() or request.like is not None:
-        embedder = embedder or default_embedder()
+        embedder = embedder or search_embedder()
         if request.like is not None:
             ranked["similar"] = similar_hits(assets, request.like, embedder, depth)
         if request.semantic.strip():
