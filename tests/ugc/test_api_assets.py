@@ -23,7 +23,6 @@ from tests.ugc.factories import (
 )
 from tests.ugc.ingest_support import jpeg_bytes, private_media_fixture  # noqa: F401
 from ugc.models import Asset, AuditEntry, Rendition
-from ugc.services import pipeline
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -390,12 +389,6 @@ def test_upload_as_json_is_a_clear_400(api):
 
 # -- reprocessing ----------------------------------------------------------------------
 
-needs_reprocess = pytest.mark.skipif(
-    not hasattr(pipeline, "reprocess"), reason="ugc.services.pipeline.reprocess not there yet"
-)
-
-
-@needs_reprocess
 def test_reprocess_one_and_many(api):
     one, two = AssetFactory(), AssetFactory()
     response = api.post(f"/api/v1/assets/{one.pk}/reprocess")

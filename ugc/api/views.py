@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -32,18 +31,6 @@ from ugc.models import Asset
 from ugc.services import assets as asset_services
 from ugc.services import ingest as ingest_services
 from ugc.services import pipeline
-
-
-class ReprocessUnavailable(APIException):
-    status_code = 503
-    default_detail = "Reprocessing is not available in this build."
-
-
-def _reprocess(asset_ids: list[int], actor) -> None:
-    reprocess = getattr(pipeline, "reprocess", None)
-    if reprocess is None:
-        raise ReprocessUnavailable()
-    reprocess(asset_ids, actor=actor)
 
 
 class AssetViewSet(GenericViewSet):
@@ -177,7 +164,7 @@ class AssetViewSet(GenericViewSet):
     def reprocess(self, request, pk=None):
         asset = get_object_or_404(Asset, pk=pk)
         with transaction.atomic():
-            _reprocess([asset.pk], request.user)
+            pipeline.reprocess([asset.pk], actor=request.user)
         return Response({"asset_ids": [asset.pk], "not_found": []}, status=202)
 
     @extend_schema(
@@ -197,7 +184,7 @@ class AssetViewSet(GenericViewSet):
         ids = [pk for pk in wanted if pk in found]
         if ids:
             with transaction.atomic():
-                _reprocess(ids, request.user)
+                pipeline.reprocess(ids, actor=request.user)
         return Response(
             {"asset_ids": ids, "not_found": [pk for pk in wanted if pk not in found]},
             status=202,
