@@ -609,3 +609,128 @@ class TaggingRule(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.value} → {self.product_line_id}"
+
+
+# --- Galleries: what a storefront shows (issue 6) -------------------------------------
+
+
+def new_publishable_key() -> str:
+    import secrets
+
+    return "pk_live_" + secrets.token_urlsafe(24)
+
+
+class Site(models.Model):
+    """A storefront that shows galleries. Its publishable key is safe to put in a page:
+    it only reads what is publishable anyway, from the origins allowed here."""
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=255, help_text="e.g. shop.example.com")
+    allowed_origins = ArrayField(
+        models.CharField(max_length=300),
+        default=list,
+        blank=True,
+        help_text='Origins allowed to call the public API, e.g. "https://shop.example.com".',
+    )
+    publishable_key = models.CharField(
+        max_length=100, unique=True, default=new_publishable_key, editable=False
+    )
+    locale = models.CharField(max_length=16, default="en", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class GalleryLayout(models.TextChoices):
+    GRID = "grid", "Grid"
+    CAROUSEL = "carousel", "Carousel"
+    MASONRY = "masonry", "Masonry"
+
+
+class GalleryOrdering(models.TextChoices):
+    MANUAL = "manual", "Manual (pins, then newest)"
+    NEWEST = "newest", "Newest"
+    BEST_SCORE = "best_score", "Best quality score"
+    RECOMMENDED = "recommended", "Recommended (quality score until scoring lands)"
+
+
+class Gallery(models.Model):
+    """Pins (chosen assets in order) then rule matches, only ever publishable ones."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="galleries")
+    slug = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200, blank=True)
+    layout = models.CharField(
+        max_length=10, choices=GalleryLayout.choices, default=GalleryLayout.GRID
+    )
+    size = models.PositiveIntegerField(default=24, help_text="The most items it shows.")
+    ordering = models.CharField(
+        max_length=20, choices=GalleryOrdering.choices, default=GalleryOrdering.NEWEST
+    )
+    product_page = models.BooleanField(
+        default=False,
+        help_text="Takes ?product=SKU: that product's assets, then its line, then the brand.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site", "slug"]
+        verbose_name_plural = "galleries"
+        constraints = [
+            models.UniqueConstraint(fields=["site", "slug"], name="gallery_slug_per_site"),
+            models.CheckConstraint(condition=Q(size__gte=1), name="gallery_size_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.site} / {self.slug}"
+
+
+class GalleryPin(models.Model):
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="pins")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="gallery_pins")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["gallery", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["gallery", "asset"], name="gallery_pin_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.gallery_id} #{self.position}: {self.asset_id}"
+
+
+class GalleryRule(models.Model):
+    """An asset matches a rule when it meets every condition set on it; a gallery
+    shows the assets that match any of its rules."""
+
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="rules")
+    product_line = models.ForeignKey(
+        "commerce.ProductLine", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    product = models.ForeignKey(
+        "commerce.Product", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    tags = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="Matches an asset with any of these free tags or hashtags.",
+    )
+    content_type = models.ForeignKey(
+        ContentCategory, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    platform = models.CharField(max_length=20, choices=Platform.choices, blank=True)
+    min_score = models.FloatField(null=True, blank=True, help_text="Minimum quality score, 0..1.")
+
+    class Meta:
+        ordering = ["gallery", "id"]
+
+    def __str__(self):
+        return f"rule {self.pk} of {self.gallery_id}"

@@ -84,3 +84,87 @@ def publishable_assets(now=None) -> QuerySet[Asset]:
         moderation_state=ModerationState.APPROVED,
         rights_state=RightsState.GRANTED,
     ).filter(Q(rights_expires_at__isnull=True) | Q(rights_expires_at__gt=now))
+
+
+def gallery_rule_filter(rule) -> Q:
+    """What one gallery rule matches, as a Q over Asset (every set condition holds)."""
+    q = Q()
+    if rule.product_line_id:
+        q &= Q(pk__in=in_product_lines(Asset.objects.all(), [rule.product_line.slug]).values("pk"))
+    if rule.product_id:
+        q &= Q(
+            Exists(
+                ProductTag.objects.filter(
+                    asset=OuterRef("pk"), accepted=True, product_id=rule.product_id
+                )
+            )
+        )
+    if rule.tags:
+        q &= Q(tags__overlap=list(rule.tags)) | Q(hashtags__overlap=list(rule.tags))
+    if rule.content_type_id:
+        q &= Q(content_type_id=rule.content_type_id)
+    if rule.platform:
+        q &= Q(source_platform=rule.platform)
+    if rule.min_score is not None:
+        q &= Q(quality_score__gte=rule.min_score)
+    return q
+
+
+def gallery_assets(gallery, product_sku: str | None = None, now=None) -> QuerySet[Asset]:
+    """The assets a gallery shows, in order, ALWAYS a subset of `publishable_assets()`.
+
+    Pins first, in their position; then rule matches (any rule), ordered by the
+    gallery's ordering. A gallery without rules shows its pins only, except a
+    product-page gallery, whose candidates are then every publishable asset.
+    For a product-page gallery given a SKU, the non-pinned assets come in three
+    tiers: tagged with the product, then with its product line (or a sub-line,
+    or a product of one), then the brand (every other candidate).
+    The caller slices to `gallery.size`.
+    """
+    from django.db.models import Case, F, IntegerField, Subquery, Value, When
+
+    from commerce.models import Product
+    from ugc.models import GalleryOrdering, GalleryPin
+
+    base = publishable_assets(now)
+    pin_position = GalleryPin.objects.filter(gallery=gallery, asset=OuterRef("pk")).values(
+        "position"
+    )[:1]
+    pinned = Exists(GalleryPin.objects.filter(gallery=gallery, asset=OuterRef("pk")))
+
+    rules = list(gallery.rules.select_related("product_line"))
+    if rules:
+        matches = Q()
+        for rule in rules:
+            matches |= gallery_rule_filter(rule)
+        candidates = Q(pinned) | matches
+    elif gallery.product_page:
+        candidates = Q()
+    else:
+        candidates = Q(pinned)
+
+    assets = with_sort_keys(base.filter(candidates)).annotate(
+        pin_position=Subquery(pin_position, output_field=IntegerField())
+    )
+
+    tier = Value(0, output_field=IntegerField())
+    if gallery.product_page and product_sku:
+        product = Product.objects.filter(sku=product_sku).select_related("product_line").first()
+        whens = [
+            When(
+                Exists(with_products(Asset.objects.filter(pk=OuterRef("pk")), [product_sku])),
+                then=Value(0),
+            )
+        ]
+        if product is not None and product.product_line_id:
+            in_line = in_product_lines(Asset.objects.all(), [product.product_line.slug])
+            whens.append(When(pk__in=in_line.values("pk"), then=Value(1)))
+        tier = Case(*whens, default=Value(2), output_field=IntegerField())
+    assets = assets.annotate(tier=tier)
+
+    if gallery.ordering in (GalleryOrdering.BEST_SCORE, GalleryOrdering.RECOMMENDED):
+        # "recommended" is the quality score until the scoring issue lands.
+        keys = [F("quality_sort").desc(), F("posted_sort").desc()]
+    else:  # newest, and manual after the pins
+        keys = [F("posted_sort").desc()]
+    return assets.order_by(F("pin_position").asc(nulls_last=True), "tier", *keys, "-pk")

@@ -116,3 +116,52 @@ class ProductLineTagFactory(factory.django.DjangoModelFactory):
     asset = factory.SubFactory(AssetFactory)
     product_line = factory.SubFactory(ProductLineFactory)
     source = TagSource.MANUAL
+
+
+# --- galleries (issue 6) --------------------------------------------------------------
+
+
+class PublishableAssetFactory(AssetFactory):
+    """Processed, approved, rights granted: what a storefront may show."""
+
+    processing_state = "in_review"
+    moderation_state = "approved"
+    rights_state = "granted"
+    width = 1080
+    height = 1350
+    placeholder = "LEHV6nWB2yk8pyo0adR*.7kCMdnj"
+    dominant_colors = factory.LazyFunction(lambda: ["#aabbcc"])
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "ugc.Site"
+
+    name = factory.Sequence(lambda n: f"Shop {n}")
+    domain = factory.Sequence(lambda n: f"shop{n}.example.com")
+    allowed_origins = factory.LazyAttribute(lambda o: [f"https://{o.domain}"])
+
+
+class GalleryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "ugc.Gallery"
+
+    site = factory.SubFactory(SiteFactory)
+    slug = factory.Sequence(lambda n: f"gallery-{n}")
+    title = factory.LazyAttribute(lambda o: o.slug.title())
+
+
+class GalleryPinFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "ugc.GalleryPin"
+
+    gallery = factory.SubFactory(GalleryFactory)
+    asset = factory.SubFactory(PublishableAssetFactory)
+    position = factory.Sequence(lambda n: n)
+
+
+class GalleryRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "ugc.GalleryRule"
+
+    gallery = factory.SubFactory(GalleryFactory)
