@@ -11,6 +11,7 @@ class UgcConfig(AppConfig):
         from commerce.signals import product_changed
 
         product_changed.connect(_product_changed, dispatch_uid="ugc.embed_products")
+        _connect_gallery_cache(product_changed)
 
 
 def _product_changed(sender, product_ids, **kwargs):
@@ -18,3 +19,39 @@ def _product_changed(sender, product_ids, **kwargs):
     from ugc.tasks import embed_products
 
     embed_products.delay(list(product_ids))
+
+
+def _connect_gallery_cache(product_changed):
+    """Everything that may change what a gallery shows drops its cached responses
+    (ugc/gallery_cache.py): takedowns, approvals and grants (asset saves), tags,
+    renditions, products, galleries, pins, rules and sites."""
+    from django.db.models.signals import post_delete, post_save
+
+    from commerce.models import Product
+    from ugc import gallery_cache
+    from ugc.models import (
+        Asset,
+        Gallery,
+        GalleryPin,
+        GalleryRule,
+        ProductLineTag,
+        ProductTag,
+        Rendition,
+        Site,
+    )
+    from ugc.signals import asset_unpublished
+
+    asset_unpublished.connect(gallery_cache.asset_unpublished, dispatch_uid="ugc.gallery_cache")
+    product_changed.connect(gallery_cache.library_changed, dispatch_uid="ugc.gallery_cache")
+    for signal in (post_save, post_delete):
+        # Saves of an asset cover approval, grant, revoke, expiry and reprocessing
+        # (every state change goes through Asset.save in ugc.services.assets.transition).
+        for model in (Asset, ProductTag, ProductLineTag, Rendition, Product):
+            signal.connect(
+                gallery_cache.library_changed, sender=model, dispatch_uid=f"ugc.gc.{model.__name__}"
+            )
+        for model in (Gallery, GalleryPin, GalleryRule):
+            signal.connect(
+                gallery_cache.gallery_changed, sender=model, dispatch_uid=f"ugc.gc.{model.__name__}"
+            )
+        signal.connect(gallery_cache.site_changed, sender=Site, dispatch_uid="ugc.gc.Site")

@@ -187,8 +187,32 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.problems.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {},
+    # The public gallery API (ugc/api/public.py): per publishable key and per client address.
+    "DEFAULT_THROTTLE_RATES": {
+        "public_key": os.environ.get("PUBLIC_RATE_PER_KEY", "600/min"),
+        "public_ip": os.environ.get("PUBLIC_RATE_PER_IP", "120/min"),
+    },
 }
+
+# Django's cache: public gallery responses, their versions, and throttle counters.
+# Local memory (per process) unless CACHE_URL names a Redis, as in production.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ugc"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ugc-default",
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "UGC platform API",

@@ -1,0 +1,260 @@
+"""GET /api/v1/public/galleries/<slug>: the key, the site, the origin, the body,
+CORS, cursors, throttling and the embed snippet."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from tests.ugc.factories import (
+    GalleryFactory,
+    GalleryPinFactory,
+    ProductFactory,
+    ProductTagFactory,
+    PublishableAssetFactory,
+    RenditionFactory,
+    SiteFactory,
+)
+
+pytestmark = pytest.mark.django_db
+ORIGIN = "https://shop.example.com"
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def client():
+    return APIClient()
+
+
+@pytest.fixture
+def site():
+    return SiteFactory(allowed_origins=[ORIGIN, "https://www.shop.example.com"])
+
+
+@pytest.fixture
+def gallery(site):
+    return GalleryFactory(site=site, slug="homepage", title="Our customers", layout="masonry")
+
+
+def url(slug="homepage"):
+    return f"/api/v1/public/galleries/{slug}"
+
+
+def get(client, site, slug="homepage", **params):
+    headers = params.pop("headers", {})
+    return client.get(url(slug), {"key": site.publishable_key, **params}, headers=headers)
+
+
+def assert_problem(response, status, field=None):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["detail"]
+    if field:
+        assert body["errors"][0]["field"] == field
+    return body
+
+
+def test_the_body_has_what_a_widget_draws(client, site, gallery):
+    asset = PublishableAssetFactory(
+        alt_text="A tent at dusk", permalink="https://instagram.com/p/abc", creator__handle="ann"
+    )
+    small = RenditionFactory(asset=asset, width=320)
+    large = RenditionFactory(asset=asset, width=640)
+    RenditionFactory(asset=asset, width=320, format="avif")
+    product = ProductFactory(
+        title="Tent",
+        price=Decimal("199.00"),
+        currency="EUR",
+        url="https://shop.example.com/tent",
+        image_url="https://cdn.example.com/tent.jpg",
+    )
+    ProductTagFactory(asset=asset, product=product, hotspot_x=0.25, hotspot_y=0.75)
+    ProductTagFactory(asset=asset, accepted=False)  # a suggestion nobody accepted
+    GalleryPinFactory(gallery=gallery, asset=asset)
+
+    response = get(client, site)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["gallery"] == {"slug": "homepage", "title": "Our customers", "layout": "masonry"}
+    assert body["next_cursor"] is None
+    [item] = body["items"]
+    assert item["id"] == asset.pk
+    assert (item["media_type"], item["width"], item["height"]) == ("image", 1080, 1350)
+    assert item["alt_text"] == "A tent at dusk"
+    assert item["placeholder"] and item["dominant_color"] == "#aabbcc"
+    assert len(item["renditions"]) == 3
+    assert item["srcset"]["webp"] == f"{small.file.url} 320w, {large.file.url} 640w"
+    assert set(item["srcset"]) == {"webp", "avif"}
+    assert item["creator"]["handle"] == "ann"
+    assert item["permalink"] == "https://instagram.com/p/abc"
+    assert item["products"] == [
+        {
+            "sku": product.sku,
+            "title": "Tent",
+            "price": "199.00",
+            "currency": "EUR",
+            "url": "https://shop.example.com/tent",
+            "image_url": "https://cdn.example.com/tent.jpg",
+            "hotspot_x": 0.25,
+            "hotspot_y": 0.75,
+        }
+    ]
+
+
+def test_a_hostile_caption_is_plain_text_and_no_html_anywhere(client, site, gallery):
+    hostile = '<img src=x onerror=alert(1)> & "quotes"'
+    asset = PublishableAssetFactory(caption=hostile, alt_text="<b>alt</b>")
+    GalleryPinFactory(gallery=gallery, asset=asset)
+    response = get(client, site)
+    # The very string, unescaped and unprocessed: escaping is the page's job, as text.
+    assert response.json()["items"][0]["caption"] == hostile
+    assert response.json()["items"][0]["alt_text"] == "<b>alt</b>"
+    assert "text/html" not in response["Content-Type"]
+    assert json.loads(response.content)  # a JSON document, nothing else
+
+
+def test_the_key_may_come_as_a_header(client, site, gallery):
+    response = client.get(url(), headers={"X-Site-Key": site.publishable_key})
+    assert response.status_code == 200
+
+
+def test_key_site_and_gallery_errors_are_problems(client, site, gallery):
+    assert_problem(client.get(url()), 400, "key")
+    assert_problem(client.get(url(), {"key": "pk_live_nope"}), 404)
+    other = SiteFactory()
+    GalleryFactory(site=other, slug="theirs")
+    assert_problem(get(client, site, slug="theirs"), 404)
+    assert_problem(get(client, other, slug="homepage"), 404)
+    assert_problem(get(client, site, slug="missing"), 404)
+
+
+def test_a_wrong_origin_is_403_and_gets_no_cors_header(client, site, gallery):
+    response = get(client, site, headers={"Origin": "https://evil.example"})
+    assert_problem(response, 403)
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_cors_only_for_the_sites_origins(client, site, gallery):
+    response = get(client, site, headers={"Origin": ORIGIN})
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Origin" in response["Vary"]
+    # Without an Origin (a server, curl): served, no CORS header.
+    response = get(client, site)
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_preflight_is_answered_for_allowed_origins_only(client, site, gallery):
+    headers = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
+    response = client.options(url(), headers=headers)
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    assert "X-Site-Key" in response["Access-Control-Allow-Headers"]
+    assert "GET" in response["Access-Control-Allow-Methods"]
+    response = client.options(
+        f"{url()}?key={site.publishable_key}",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_cursor_pages_through_the_gallery_up_to_its_size(client, site):
+    gallery = GalleryFactory(site=site, slug="homepage", size=5)
+    pins = [GalleryPinFactory(gallery=gallery, position=i) for i in range(7)]
+    first = get(client, site, limit=2).json()
+    assert [i["id"] for i in first["items"]] == [p.asset_id for p in pins[:2]]
+    seen = [i["id"] for i in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = get(client, site, limit=2, cursor=cursor).json()
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == [p.asset_id for p in pins[:5]]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"cursor": "garbage!"}, "cursor"),
+        ({"cursor": "bzotMQ"}, "cursor"),  # "o:-1"
+        ({"limit": "0"}, "limit"),
+        ({"limit": "51"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"product": "x" * 101}, "product"),
+    ],
+)
+def test_bad_parameters_are_400_naming_them(client, site, gallery, params, field):
+    assert_problem(get(client, site, **params), 400, field)
+
+
+def test_product_page_gallery_takes_the_product(client, site):
+    gallery = GalleryFactory(site=site, slug="pdp", product_page=True)
+    product = ProductFactory(sku="TENT-1")
+    other = PublishableAssetFactory()
+    tagged = PublishableAssetFactory()
+    ProductTagFactory(asset=tagged, product=product)
+    body = get(client, site, slug=gallery.slug, product="TENT-1").json()
+    assert [i["id"] for i in body["items"]] == [tagged.pk, other.pk]
+
+
+@override_settings(
+    REST_FRAMEWORK={
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"public_key": "3/min", "public_ip": "100/min"},
+    }
+)
+def test_too_many_requests_per_key_is_429_with_retry_after(client, site, gallery):
+    for _ in range(3):
+        assert get(client, site).status_code == 200
+    response = get(client, site)
+    assert_problem(response, 429)
+    assert int(response["Retry-After"]) > 0
+    # Another key from the same address is not held back by this one's count.
+    other = SiteFactory()
+    GalleryFactory(site=other, slug="homepage")
+    assert get(client, other).status_code == 200
+
+
+@override_settings(
+    REST_FRAMEWORK={
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"public_key": "100/min", "public_ip": "2/min"},
+    }
+)
+def test_too_many_requests_per_address_is_429(client, site, gallery):
+    other = SiteFactory()
+    GalleryFactory(site=other, slug="homepage")
+    assert get(client, site).status_code == 200
+    assert get(client, other).status_code == 200
+    response = get(client, site, headers={})
+    assert_problem(response, 429)
+    assert "Retry-After" in response
+
+
+def test_embed_snippet_names_the_gallery_key_and_loader(client, site, gallery):
+    response = client.get(f"{url()}/embed", {"key": site.publishable_key, "product": "TENT-1"})
+    assert response.status_code == 200
+    html = response.json()["html"]
+    assert f'data-ugc-gallery="homepage" data-ugc-key="{site.publishable_key}"' in html
+    assert 'data-ugc-product="TENT-1"' in html
+    assert '/static/ugc/ugc-gallery.js" async></script>' in html
+    assert_problem(client.get(f"{url()}/embed", {"key": "pk_live_nope"}), 404)
+    hostile = client.get(
+        f"{url()}/embed", {"key": site.publishable_key, "product": '"><script>x</script>'}
+    )
+    assert "<script>x" not in hostile.json()["html"]

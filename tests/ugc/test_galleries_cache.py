@@ -1,0 +1,195 @@
+"""Public gallery caching: ETag/304, the headers a CDN needs, a hot gallery costs
+no query, and every change that affects a gallery reaches the very next response,
+cached or not (DESIGN.md §4.1)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from commerce.models import Product
+from commerce.signals import product_changed
+from tests.ugc.factories import (
+    GalleryFactory,
+    GalleryPinFactory,
+    GalleryRuleFactory,
+    ProductFactory,
+    ProductTagFactory,
+    PublishableAssetFactory,
+)
+from ugc import gallery_cache
+from ugc.api.public import render_gallery
+from ugc.apps import _product_changed
+from ugc.models import RejectionReason
+from ugc.services import moderation, rights
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def client():
+    return APIClient()
+
+
+@pytest.fixture
+def gallery():
+    return GalleryFactory(slug="homepage")
+
+
+def fetch(client, gallery, **params):
+    return client.get(
+        f"/api/v1/public/galleries/{gallery.slug}",
+        {"key": gallery.site.publishable_key, **params},
+    )
+
+
+def shown(client, gallery, **params):
+    response = fetch(client, gallery, **params)
+    assert response.status_code == 200, response.content
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_strong_etag_and_304(client, gallery):
+    GalleryPinFactory(gallery=gallery)
+    response = fetch(client, gallery)
+    etag = response["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert response["Cache-Control"] == (
+        "public, max-age=30, s-maxage=60, stale-while-revalidate=300"
+    )
+    assert f"ugc-gallery-{gallery.pk}" in response["Surrogate-Key"].split()
+    again = client.get(
+        f"/api/v1/public/galleries/{gallery.slug}",
+        {"key": gallery.site.publishable_key},
+        headers={"If-None-Match": f'"other", {etag}'},
+    )
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    stale = client.get(
+        f"/api/v1/public/galleries/{gallery.slug}",
+        {"key": gallery.site.publishable_key},
+        headers={"If-None-Match": '"other"'},
+    )
+    assert stale.status_code == 200
+
+
+def test_a_hot_gallery_costs_no_database_query(client, gallery, django_assert_num_queries):
+    for _ in range(3):
+        GalleryPinFactory(gallery=gallery)
+    first = fetch(client, gallery)
+    with django_assert_num_queries(0):
+        second = fetch(client, gallery)
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_a_revoked_asset_is_gone_from_the_next_response_even_a_cached_one(
+    client, gallery, django_capture_on_commit_callbacks
+):
+    keep = GalleryPinFactory(gallery=gallery, position=0).asset
+    takedown = GalleryPinFactory(gallery=gallery, position=1).asset
+    assert shown(client, gallery) == [keep.pk, takedown.pk]
+    assert shown(client, gallery) == [keep.pk, takedown.pk]  # served from the cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.revoke(takedown, note="creator asked")
+    assert shown(client, gallery) == [keep.pk]
+
+
+def test_rejection_and_expiry_reach_the_cache(client, gallery, django_capture_on_commit_callbacks):
+    rejected = GalleryPinFactory(gallery=gallery, position=0).asset
+    expiring = PublishableAssetFactory(rights_expires_at=timezone.now() + timedelta(hours=1))
+    GalleryPinFactory(gallery=gallery, asset=expiring, position=1)
+    keep = GalleryPinFactory(gallery=gallery, position=2).asset
+    assert shown(client, gallery) == [rejected.pk, expiring.pk, keep.pk]
+
+    RejectionReason.objects.get_or_create(slug="off-brand", defaults={"label": "Off brand"})
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.reject(rejected, reason="off-brand")
+    assert shown(client, gallery) == [expiring.pk, keep.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.expire_due(now=timezone.now() + timedelta(hours=2))
+    assert shown(client, gallery) == [keep.pk]
+
+
+def test_a_body_is_not_cached_past_the_earliest_grant_it_shows(gallery):
+    soon = PublishableAssetFactory(rights_expires_at=timezone.now() + timedelta(seconds=30))
+    GalleryPinFactory(gallery=gallery, asset=soon)
+    _, timeout = render_gallery(gallery.pk, product="", offset=0, limit=None)
+    assert 1 <= timeout <= 30 < gallery_cache.BODY_TIMEOUT
+
+
+def test_approval_and_grant_publish_at_once(client, gallery, django_capture_on_commit_callbacks):
+    asset = PublishableAssetFactory(moderation_state="pending", rights_state="not_requested")
+    GalleryPinFactory(gallery=gallery, asset=asset)
+    assert shown(client, gallery) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.approve(asset)
+    assert shown(client, gallery) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.grant(asset, via="signed_form")
+    assert shown(client, gallery) == [asset.pk]
+
+
+def test_pin_and_rule_changes_reach_the_cache(client, gallery, django_capture_on_commit_callbacks):
+    first = GalleryPinFactory(gallery=gallery, position=0)
+    assert shown(client, gallery) == [first.asset_id]
+    with django_capture_on_commit_callbacks(execute=True):
+        second = GalleryPinFactory(gallery=gallery, position=1)
+    assert shown(client, gallery) == [first.asset_id, second.asset_id]
+    with django_capture_on_commit_callbacks(execute=True):
+        second.position = 0
+        second.save()
+        first.position = 5
+        first.save()
+    assert shown(client, gallery) == [second.asset_id, first.asset_id]
+    tagged = PublishableAssetFactory(tags=["ski"])
+    with django_capture_on_commit_callbacks(execute=True):
+        rule = GalleryRuleFactory(gallery=gallery, tags=["ski"])
+    assert shown(client, gallery)[-1] == tagged.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        rule.delete()
+    assert tagged.pk not in shown(client, gallery)
+    with django_capture_on_commit_callbacks(execute=True):
+        gallery.title = "Renamed"
+        gallery.save()
+    assert fetch(client, gallery).json()["gallery"]["title"] == "Renamed"
+
+
+def test_a_product_change_reaches_the_cache(client, gallery, django_capture_on_commit_callbacks):
+    asset = GalleryPinFactory(gallery=gallery).asset
+    product = ProductFactory(title="Old name", price="10.00", currency="EUR")
+    ProductTagFactory(asset=asset, product=product)
+    cache.clear()
+
+    def first_product():
+        return fetch(client, gallery).json()["items"][0]["products"][0]
+
+    assert first_product()["title"] == "Old name"
+    # A save (the API, the admin) ...
+    with django_capture_on_commit_callbacks(execute=True):
+        product.price = "12.00"
+        product.save()
+    assert first_product()["price"] == "12.00"
+    # ... and a bulk change that only says so through commerce.signals.product_changed.
+    product_changed.disconnect(dispatch_uid="ugc.embed_products")  # no embedding task here
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            Product.objects.filter(pk=product.pk).update(title="New name")
+            product_changed.send(sender=Product, product_ids=[product.pk], fields={"title"})
+    finally:
+        product_changed.connect(_product_changed, dispatch_uid="ugc.embed_products")
+    assert first_product()["title"] == "New name"

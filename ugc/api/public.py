@@ -1,0 +1,463 @@
+"""The public gallery API: what a storefront's widget reads, with a publishable key.
+
+No login: the key (``?key=`` or ``X-Site-Key``) names the site, the site's
+allowed origins bound CORS, and every asset comes from
+``ugc.selectors.gallery_assets()``, itself a subset of ``publishable_assets()``.
+
+A hot gallery costs no database query: the site, the gallery and the rendered
+body are cached (ugc/gallery_cache.py), and any change that may affect a gallery
+moves a version token so that the next response is computed afresh.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from ugc import gallery_cache
+from ugc.models import Gallery, ProductTag, Rendition, Site
+from ugc.selectors import gallery_assets
+
+MAX_LIMIT = 50
+CACHE_CONTROL = "public, max-age=30, s-maxage=60, stale-while-revalidate=300"
+LOADER_PATH = "/static/ugc/ugc-gallery.js"
+PREFLIGHT_MAX_AGE = "86400"
+
+
+def request_key(request) -> str:
+    return request.query_params.get("key") or request.headers.get("X-Site-Key") or ""
+
+
+# --- throttling -----------------------------------------------------------------------
+
+
+class _PublicThrottle(SimpleRateThrottle):
+    def get_rate(self):
+        # Read at call time, so a settings change (or a test's override) applies.
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+
+
+class PublicKeyThrottle(_PublicThrottle):
+    scope = "public_key"
+
+    def get_cache_key(self, request, view):
+        key = request_key(request)
+        if not key:
+            return None
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": hashlib.sha256(key.encode()).hexdigest()[:32],
+        }
+
+
+class PublicAddressThrottle(_PublicThrottle):
+    scope = "public_ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+# --- lookups, cached ------------------------------------------------------------------
+
+
+def _site_for(key: str, version: str) -> dict | None:
+    if not key or len(key) > 100:
+        return None
+    cache_key = gallery_cache.site_key(key, version)
+    site = cache.get(cache_key)
+    if site is None:
+        row = Site.objects.filter(publishable_key=key).values("id", "allowed_origins").first()
+        site = row or {}
+        cache.set(cache_key, site, gallery_cache.LOOKUP_TIMEOUT)
+    return site or None
+
+
+def _gallery_for(site_id: int, slug: str, version: str) -> dict | None:
+    cache_key = gallery_cache.gallery_lookup_key(site_id, slug, version)
+    gallery = cache.get(cache_key)
+    if gallery is None:
+        row = Gallery.objects.filter(site_id=site_id, slug=slug).values("id").first()
+        gallery = row or {}
+        cache.set(cache_key, gallery, gallery_cache.LOOKUP_TIMEOUT)
+    return gallery or None
+
+
+def _origin_allowed(site: dict, origin: str | None) -> bool:
+    return origin is not None and origin in (site.get("allowed_origins") or [])
+
+
+# --- parameters -----------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str):
+    return exceptions.ValidationError({field: [message]})
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, number = raw.partition(":")
+        offset = int(number)
+        if kind != "o" or offset < 0 or len(cursor) > 40:
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise _invalid("cursor", "Not a cursor this API gave out.") from None
+    return offset
+
+
+def _limit(value: str | None, default: int) -> int:
+    if value in (None, ""):
+        return min(default, MAX_LIMIT)
+    try:
+        limit = int(value)
+    except ValueError:
+        raise _invalid("limit", f"A whole number from 1 to {MAX_LIMIT}.") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise _invalid("limit", f"A whole number from 1 to {MAX_LIMIT}.")
+    return limit
+
+
+# --- the body -------------------------------------------------------------------------
+
+
+def _srcset(renditions) -> dict[str, str]:
+    by_format: dict[str, list[str]] = {}
+    for rendition in renditions:
+        if rendition.kind == "image":
+            by_format.setdefault(rendition.format, []).append(
+                f"{rendition.file.url} {rendition.width}w"
+            )
+    return {fmt: ", ".join(entries) for fmt, entries in by_format.items()}
+
+
+def _item(asset) -> dict:
+    renditions = list(asset.renditions.all())
+    creator = asset.creator
+    return {
+        "id": asset.pk,
+        "media_type": asset.media_type,
+        "width": asset.width,
+        "height": asset.height,
+        "alt_text": asset.alt_text,
+        "placeholder": asset.placeholder,
+        "dominant_color": asset.dominant_colors[0] if asset.dominant_colors else None,
+        "renditions": [
+            {
+                "kind": r.kind,
+                "format": r.format,
+                "width": r.width,
+                "height": r.height,
+                "url": r.file.url,
+            }
+            for r in renditions
+        ],
+        "srcset": _srcset(renditions),
+        "caption": asset.caption,  # plain text: the widget sets it as text, never HTML
+        "creator": {"handle": creator.handle, "platform": creator.platform} if creator else None,
+        "permalink": asset.permalink,
+        "products": [
+            {
+                "sku": tag.product.sku,
+                "title": tag.product.title,
+                "price": None if tag.product.price is None else str(tag.product.price),
+                "currency": tag.product.currency,
+                "url": tag.product.url,
+                "image_url": tag.product.image_url,
+                "hotspot_x": tag.hotspot_x,
+                "hotspot_y": tag.hotspot_y,
+            }
+            for tag in asset.product_tags.all()
+        ],
+    }
+
+
+def render_gallery(gallery_id: int, *, product: str, offset: int, limit: int | None):
+    """(body bytes, seconds it may be cached): the page of the gallery from `offset`."""
+    gallery = Gallery.objects.get(pk=gallery_id)
+    limit = _limit(None, gallery.size) if limit is None else limit
+    end = min(offset + limit, gallery.size)
+    now = timezone.now()
+    page = []
+    if offset < end:
+        assets = (
+            gallery_assets(gallery, product or None, now=now)
+            .select_related("creator")
+            .prefetch_related(
+                Prefetch(
+                    "renditions", queryset=Rendition.objects.order_by("kind", "format", "width")
+                ),
+                Prefetch(
+                    "product_tags",
+                    queryset=ProductTag.objects.filter(accepted=True, dismissed=False)
+                    .select_related("product")
+                    .order_by("id"),
+                ),
+            )
+        )
+        page = list(assets[offset : end + 1])  # one more: is there a next page?
+    more = len(page) > end - offset and end < gallery.size
+    page = page[: max(end - offset, 0)]
+    body = {
+        "gallery": {"slug": gallery.slug, "title": gallery.title, "layout": gallery.layout},
+        "items": [_item(asset) for asset in page],
+        "next_cursor": encode_cursor(end) if more else None,
+    }
+    timeout = gallery_cache.BODY_TIMEOUT
+    expiries = [a.rights_expires_at for a in page if a.rights_expires_at is not None]
+    if expiries:  # a cached body never outlives a grant it shows
+        seconds = (min(expiries) - now) / timedelta(seconds=1)
+        timeout = max(1, min(timeout, int(seconds)))
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return data, timeout
+
+
+# --- views ----------------------------------------------------------------------------
+
+_product_fields = {
+    "sku": serializers.CharField(),
+    "title": serializers.CharField(),
+    "price": serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True),
+    "currency": serializers.CharField(),
+    "url": serializers.CharField(),
+    "image_url": serializers.CharField(),
+    "hotspot_x": serializers.FloatField(allow_null=True),
+    "hotspot_y": serializers.FloatField(allow_null=True),
+}
+_item_fields = {
+    "id": serializers.IntegerField(),
+    "media_type": serializers.CharField(help_text="image or video"),
+    "width": serializers.IntegerField(allow_null=True),
+    "height": serializers.IntegerField(allow_null=True),
+    "alt_text": serializers.CharField(),
+    "placeholder": serializers.CharField(help_text="blurhash"),
+    "dominant_color": serializers.CharField(allow_null=True, help_text="#rrggbb"),
+    "renditions": inline_serializer(
+        "PublicRendition",
+        {
+            "kind": serializers.CharField(),
+            "format": serializers.CharField(),
+            "width": serializers.IntegerField(),
+            "height": serializers.IntegerField(),
+            "url": serializers.CharField(),
+        },
+        many=True,
+    ),
+    "srcset": serializers.DictField(
+        child=serializers.CharField(), help_text="One srcset string per image format."
+    ),
+    "caption": serializers.CharField(help_text="Plain text; never render it as HTML."),
+    "creator": inline_serializer(
+        "PublicCreator",
+        {"handle": serializers.CharField(), "platform": serializers.CharField()},
+        allow_null=True,
+    ),
+    "permalink": serializers.CharField(),
+    "products": inline_serializer("PublicTaggedProduct", _product_fields, many=True),
+}
+_gallery_schema = inline_serializer(
+    "PublicGallery",
+    {
+        "gallery": inline_serializer(
+            "PublicGalleryInfo",
+            {
+                "slug": serializers.CharField(),
+                "title": serializers.CharField(),
+                "layout": serializers.CharField(help_text="grid, carousel or masonry"),
+            },
+        ),
+        "items": inline_serializer("PublicGalleryItem", _item_fields, many=True),
+        "next_cursor": serializers.CharField(
+            allow_null=True, help_text="Pass as ?cursor= for the next page; null at the end."
+        ),
+    },
+)
+_key_params = [
+    OpenApiParameter(
+        "key",
+        OpenApiTypes.STR,
+        description="The site's publishable key (pk_live_...); or the X-Site-Key header.",
+    ),
+]
+
+
+class _PublicView(APIView):
+    """What both public endpoints share: the key, the site, the origin, CORS."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicAddressThrottle, PublicKeyThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        self.site = None
+        super().initial(request, *args, **kwargs)
+
+    def resolve(self, request, slug: str) -> tuple[dict, dict, str]:
+        """(site, gallery, global version) or a 404/403 problem."""
+        version = gallery_cache.global_version()
+        key = request_key(request)
+        if not key:
+            raise _invalid("key", "A publishable key is needed: ?key= or the X-Site-Key header.")
+        site = _site_for(key, version)
+        if site is None:
+            raise exceptions.NotFound("No site has this publishable key.")
+        self.site = site
+        origin = request.headers.get("Origin")
+        if origin is not None and not _origin_allowed(site, origin):
+            raise exceptions.PermissionDenied(
+                "This origin is not among the site's allowed origins."
+            )
+        gallery = _gallery_for(site["id"], slug, version)
+        if gallery is None:
+            raise exceptions.NotFound("This site has no gallery with this slug.")
+        return site, gallery, version
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        origin = request.headers.get("Origin")
+        if self.site is not None and _origin_allowed(self.site, origin):
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Expose-Headers"] = "ETag"
+        patch_vary_headers(response, ("Origin", "X-Site-Key"))
+        return response
+
+    def options(self, request, *args, **kwargs):
+        """The CORS preflight: answered for an origin the key's site allows (or, without a
+        key in the query, that some site allows), without throttling or a body."""
+        origin = request.headers.get("Origin")
+        key = request.query_params.get("key")
+        if key:
+            site = _site_for(key, gallery_cache.global_version())
+            allowed = site is not None and _origin_allowed(site, origin)
+        else:
+            allowed = (
+                origin is not None
+                and Site.objects.filter(allowed_origins__contains=[origin]).exists()
+            )
+        response = HttpResponse(status=204)
+        if allowed:
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "X-Site-Key, If-None-Match"
+            response["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+        return response
+
+    def check_throttles(self, request):
+        if request.method == "OPTIONS":
+            return
+        super().check_throttles(request)
+
+
+class PublicGalleryView(_PublicView):
+    @extend_schema(
+        operation_id="public_gallery",
+        summary="A gallery's publishable items, for a storefront",
+        parameters=[
+            *_key_params,
+            OpenApiParameter("product", OpenApiTypes.STR, description="A product page's SKU."),
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="From next_cursor."),
+            OpenApiParameter("limit", OpenApiTypes.INT, description=f"1..{MAX_LIMIT}."),
+        ],
+        responses={200: _gallery_schema, 304: None},
+        tags=["public"],
+    )
+    def get(self, request, slug: str):
+        site, gallery, global_version = self.resolve(request, slug)
+        product = request.query_params.get("product", "")
+        if len(product) > 100:
+            raise _invalid("product", "A SKU of at most 100 characters.")
+        cursor = request.query_params.get("cursor") or ""
+        offset = decode_cursor(cursor) if cursor else 0
+        raw_limit = request.query_params.get("limit")
+        limit = None if raw_limit in (None, "") else _limit(raw_limit, MAX_LIMIT)
+        gallery_id = gallery["id"]
+        versions = (gallery_cache.gallery_version(gallery_id), global_version)
+        key = gallery_cache.body_key(
+            gallery_id, versions, product=product, offset=str(offset), limit=str(limit or "")
+        )
+        cached = cache.get(key)
+        if cached is None:
+            body, timeout = render_gallery(gallery_id, product=product, offset=offset, limit=limit)
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            cached = (body, etag)
+            cache.set(key, cached, timeout)
+        body, etag = cached
+        if etag in _etags(request.headers.get("If-None-Match", "")):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        response["Cache-Control"] = CACHE_CONTROL
+        response["Surrogate-Key"] = f"ugc-gallery-{gallery_id} ugc-site-{site['id']}"
+        return response
+
+
+def _etags(header: str) -> set[str]:
+    tags = {tag.strip() for tag in header.split(",") if tag.strip()}
+    return {tag[2:] if tag.startswith("W/") else tag for tag in tags}
+
+
+class PublicGalleryEmbedView(_PublicView):
+    """The snippet a page (or a platform that embeds by URL) pastes to show a gallery."""
+
+    @extend_schema(
+        operation_id="public_gallery_embed",
+        summary="The HTML snippet that embeds a gallery with the widget",
+        parameters=[
+            *_key_params,
+            OpenApiParameter("product", OpenApiTypes.STR, description="A product page's SKU."),
+        ],
+        responses={
+            200: inline_serializer(
+                "PublicGalleryEmbed",
+                {
+                    "type": serializers.CharField(help_text='"rich", as in oEmbed'),
+                    "version": serializers.CharField(help_text='"1.0"'),
+                    "html": serializers.CharField(
+                        help_text="A div with data-ugc-gallery and data-ugc-key, and the "
+                        "loader script."
+                    ),
+                    "loader_url": serializers.CharField(),
+                },
+            )
+        },
+        tags=["public"],
+    )
+    def get(self, request, slug: str):
+        self.resolve(request, slug)
+        key = request_key(request)
+        product = request.query_params.get("product", "")
+        if len(product) > 100:
+            raise _invalid("product", "A SKU of at most 100 characters.")
+        loader = request.build_absolute_uri(LOADER_PATH)
+        product_attr = f' data-ugc-product="{escape(product)}"' if product else ""
+        html = (
+            f'<div data-ugc-gallery="{escape(slug)}" data-ugc-key="{escape(key)}"{product_attr}>'
+            f'</div><script src="{escape(loader)}" async></script>'
+        )
+        body = json.dumps(
+            {"type": "rich", "version": "1.0", "html": html, "loader_url": loader}
+        ).encode()
+        response = HttpResponse(body, content_type="application/json")
+        response["Cache-Control"] = CACHE_CONTROL
+        return response

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from ugc.api import public
+
+urlpatterns = [
+    path(
+        "public/galleries/<slug:slug>",
+        public.PublicGalleryView.as_view(),
+        name="public-gallery",
+    ),
+    path(
+        "public/galleries/<slug:slug>/embed",
+        public.PublicGalleryEmbedView.as_view(),
+        name="public-gallery-embed",
+    ),
+]

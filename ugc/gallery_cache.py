@@ -1,0 +1,107 @@
+"""The server-side cache of public gallery responses, and how it is invalidated.
+
+A rendered body is stored under a key made of the gallery, the request's
+product, cursor and limit, and two version tokens: the gallery's own (bumped by
+a change of the gallery, its pins or rules) and a global one (bumped by any
+change that may affect what any gallery shows: an asset approved, rejected,
+revoked, expired or erased, a grant, a tag, a product change). Bumping a
+version makes every body stored under the old one unreachable at once; they
+age out of the cache on their own. Versions are random tokens, not counters,
+so a version evicted from the cache never comes back with an old value.
+
+Versions are read BEFORE the database, so a body computed while a takedown
+commits is stored under the old version and never served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+
+from ugc.models import Gallery
+
+PREFIX = "ugc:gallery"
+GLOBAL_VERSION_KEY = f"{PREFIX}:v:global"
+VERSION_TIMEOUT = None  # versions live until bumped (or evicted)
+BODY_TIMEOUT = 300  # seconds; a body also expires when its earliest grant does
+LOOKUP_TIMEOUT = 300
+
+
+def _version_key(gallery_id: int) -> str:
+    return f"{PREFIX}:v:{gallery_id}"
+
+
+def _version(key: str) -> str:
+    value = cache.get(key)
+    if value is None:
+        value = uuid.uuid4().hex
+        # add(): two first requests agree on one version.
+        if not cache.add(key, value, timeout=VERSION_TIMEOUT):
+            value = cache.get(key) or value
+    return value
+
+
+def global_version() -> str:
+    return _version(GLOBAL_VERSION_KEY)
+
+
+def gallery_version(gallery_id: int) -> str:
+    return _version(_version_key(gallery_id))
+
+
+def site_key(publishable_key: str, version: str) -> str:
+    """The cached site of a key; under the global version, so a site saved is re-read."""
+    digest = hashlib.sha256(publishable_key.encode()).hexdigest()[:32]
+    return f"{PREFIX}:site:{version}:{digest}"
+
+
+def gallery_lookup_key(site_id: int, slug: str, version: str) -> str:
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:32]
+    return f"{PREFIX}:lookup:{version}:{site_id}:{digest}"
+
+
+def body_key(gallery_id: int, versions: tuple[str, str], **params) -> str:
+    raw = "|".join(f"{name}={params[name] or ''}" for name in sorted(params))
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"{PREFIX}:body:{gallery_id}:{versions[0]}:{versions[1]}:{digest}"
+
+
+def bump_gallery(gallery_id: int) -> None:
+    cache.set(_version_key(gallery_id), uuid.uuid4().hex, timeout=VERSION_TIMEOUT)
+
+
+def bump_all() -> None:
+    cache.set(GLOBAL_VERSION_KEY, uuid.uuid4().hex, timeout=VERSION_TIMEOUT)
+
+
+def on_commit(func, *args) -> None:
+    """Run after the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: func(*args))
+
+
+# --- receivers, connected in ugc.apps.UgcConfig.ready() -------------------------------
+
+
+def asset_unpublished(sender, asset_ids=(), **kwargs):
+    bump_all()  # sent after commit already
+
+
+def library_changed(sender, **kwargs):
+    """An asset, tag or rendition saved or deleted; a product changed."""
+    on_commit(bump_all)
+
+
+def gallery_changed(sender, instance, **kwargs):
+    """A gallery, pin or rule saved or deleted. A gallery's own save also bumps the
+    global version, which its cached lookup by slug is stored under."""
+    if isinstance(instance, Gallery):
+        on_commit(bump_all)
+    else:
+        on_commit(bump_gallery, instance.gallery_id)
+
+
+def site_changed(sender, instance, **kwargs):
+    on_commit(bump_all)
