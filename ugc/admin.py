@@ -239,3 +239,36 @@ class RightsRequestAdmin(WrittenByServicesAdmin):
 class PrivacyRequestAdmin(WrittenByServicesAdmin):
     list_display = ["at", "kind", "creator_ref", "actor", "counts"]
     list_filter = ["kind"]
+
+
+# --- galleries (issue 6) --------------------------------------------------------------
+
+from ugc.models import Gallery, GalleryPin, GalleryRule, Site  # noqa: E402
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "locale", "publishable_key"]
+    search_fields = ["name", "domain"]
+    readonly_fields = ["publishable_key", "created_at", "updated_at"]
+
+
+class GalleryPinInline(admin.TabularInline):
+    model = GalleryPin
+    extra = 0
+    raw_id_fields = ["asset"]
+    ordering = ["position", "id"]
+
+
+class GalleryRuleInline(admin.StackedInline):
+    model = GalleryRule
+    extra = 0
+    raw_id_fields = ["product_line", "product", "content_type"]
+
+
+@admin.register(Gallery)
+class GalleryAdmin(admin.ModelAdmin):
+    list_display = ["slug", "site", "title", "layout", "ordering", "size", "product_page"]
+    list_filter = ["site", "layout", "ordering", "product_page"]
+    search_fields = ["slug", "title"]
+    inlines = [GalleryPinInline, GalleryRuleInline]
