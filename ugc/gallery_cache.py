@@ -26,8 +26,14 @@ from ugc.models import Gallery
 PREFIX = "ugc:gallery"
 GLOBAL_VERSION_KEY = f"{PREFIX}:v:global"
 VERSION_TIMEOUT = None  # versions live until bumped (or evicted)
-BODY_TIMEOUT = 300  # seconds; a body also expires when its earliest grant does
-LOOKUP_TIMEOUT = 300
+
+
+def cache_seconds() -> int:
+    """settings.GALLERY_CACHE_SECONDS, read at call time. A body also expires when the
+    earliest grant it shows does."""
+    from django.conf import settings
+
+    return settings.GALLERY_CACHE_SECONDS
 
 
 def _version_key(gallery_id: int) -> str:

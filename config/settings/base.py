@@ -192,6 +192,9 @@ REST_FRAMEWORK = {
         "public_key": os.environ.get("PUBLIC_RATE_PER_KEY", "600/min"),
         "public_ip": os.environ.get("PUBLIC_RATE_PER_IP", "120/min"),
     },
+    # Proxies in front that append to X-Forwarded-For; 0 trusts only REMOTE_ADDR, so a
+    # client cannot pick its own address for the per-address throttle.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 
 # Django's cache: public gallery responses, their versions, and throttle counters.
@@ -213,6 +216,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 10000},
         }
     }
+# How long a rendered public gallery (and its site and gallery lookups) may be served
+# from the cache. Invalidation moves version tokens in the cache; a local-memory cache
+# is one per process, so another process only sees a change when its copy expires:
+# hence seconds there, minutes with a shared Redis.
+GALLERY_CACHE_SECONDS = env_int("GALLERY_CACHE_SECONDS", 300 if CACHE_URL else 5)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "UGC platform API",

@@ -85,7 +85,7 @@ def _site_for(key: str, version: str) -> dict | None:
     if site is None:
         row = Site.objects.filter(publishable_key=key).values("id", "allowed_origins").first()
         site = row or {}
-        cache.set(cache_key, site, gallery_cache.LOOKUP_TIMEOUT)
+        cache.set(cache_key, site, gallery_cache.cache_seconds())
     return site or None
 
 
@@ -95,7 +95,7 @@ def _gallery_for(site_id: int, slug: str, version: str) -> dict | None:
     if gallery is None:
         row = Gallery.objects.filter(site_id=site_id, slug=slug).values("id").first()
         gallery = row or {}
-        cache.set(cache_key, gallery, gallery_cache.LOOKUP_TIMEOUT)
+        cache.set(cache_key, gallery, gallery_cache.cache_seconds())
     return gallery or None
 
 
@@ -223,7 +223,7 @@ def render_gallery(gallery_id: int, *, product: str, offset: int, limit: int | N
         "items": [_item(asset) for asset in page],
         "next_cursor": encode_cursor(end) if more else None,
     }
-    timeout = gallery_cache.BODY_TIMEOUT
+    timeout = gallery_cache.cache_seconds()
     expiries = [a.rights_expires_at for a in page if a.rights_expires_at is not None]
     if expiries:  # a cached body never outlives a grant it shows
         seconds = (min(expiries) - now) / timedelta(seconds=1)
