@@ -24,10 +24,11 @@ def _product_changed(sender, product_ids, **kwargs):
 def _connect_gallery_cache(product_changed):
     """Everything that may change what a gallery shows drops its cached responses
     (ugc/gallery_cache.py): takedowns, approvals and grants (asset saves), tags,
-    renditions, products, galleries, pins, rules and sites."""
-    from django.db.models.signals import post_delete, post_save
+    renditions, products and product lines (their tree decides a product page's
+    fallback), galleries, pins, rules and sites."""
+    from django.db.models.signals import post_delete, post_init, post_save
 
-    from commerce.models import Product
+    from commerce.models import Product, ProductLine
     from ugc import gallery_cache
     from ugc.models import (
         Asset,
@@ -43,10 +44,18 @@ def _connect_gallery_cache(product_changed):
 
     asset_unpublished.connect(gallery_cache.asset_unpublished, dispatch_uid="ugc.gallery_cache")
     product_changed.connect(gallery_cache.library_changed, dispatch_uid="ugc.gallery_cache")
+    post_init.connect(gallery_cache.asset_loaded, sender=Asset, dispatch_uid="ugc.gc.Asset")
     for signal in (post_save, post_delete):
-        # Saves of an asset cover approval, grant, revoke, expiry and reprocessing
-        # (every state change goes through Asset.save in ugc.services.assets.transition).
-        for model in (Asset, ProductTag, ProductLineTag, Rendition, Product):
+        # Saves of an asset cover approval, grant, revocation, expiry and reprocessing
+        # (every state change is an Asset.save in ugc.services.assets.transition).
+        signal.connect(gallery_cache.asset_saved, sender=Asset, dispatch_uid="ugc.gc.Asset")
+        for model in (ProductTag, ProductLineTag, Rendition):
+            signal.connect(
+                gallery_cache.asset_part_changed,
+                sender=model,
+                dispatch_uid=f"ugc.gc.{model.__name__}",
+            )
+        for model in (Product, ProductLine):
             signal.connect(
                 gallery_cache.library_changed, sender=model, dispatch_uid=f"ugc.gc.{model.__name__}"
             )

@@ -96,8 +96,57 @@ def asset_unpublished(sender, asset_ids=(), **kwargs):
 
 
 def library_changed(sender, **kwargs):
-    """An asset, tag or rendition saved or deleted; a product changed."""
+    """A product or product line changed: any gallery may show it."""
     on_commit(bump_all)
+
+
+_STATE_FIELDS = ("processing_state", "moderation_state", "rights_state", "rights_expires_at")
+
+
+def _publishable(asset) -> bool | None:
+    """The rule of ugc.selectors.publishable_assets(), on a row in memory; None when a
+    state field was not loaded (never a query from here)."""
+    from django.utils import timezone
+
+    values = asset.__dict__
+    if any(name not in values for name in _STATE_FIELDS):
+        return None
+    expires = values["rights_expires_at"]
+    return (
+        values["processing_state"] == "in_review"
+        and values["moderation_state"] == "approved"
+        and values["rights_state"] == "granted"
+        and (expires is None or expires > timezone.now())
+    )
+
+
+def asset_loaded(sender, instance, **kwargs):
+    """Remember whether a row was publishable as loaded, to know at save time whether any
+    gallery could have shown it (no receiver work, and no queued callback, for the many
+    saves of assets no storefront can see: ingestion, processing, review)."""
+    instance._gallery_was_publishable = _publishable(instance) if instance.pk else False
+
+
+def asset_saved(sender, instance, **kwargs):
+    was = getattr(instance, "_gallery_was_publishable", None)
+    now = _publishable(instance)
+    instance._gallery_was_publishable = now
+    if not (was is False and now is False):
+        on_commit(bump_all)
+
+
+def asset_part_changed(sender, instance, **kwargs):
+    """A tag or rendition of an asset saved or deleted: only a publishable asset's matter."""
+    from ugc.models import Asset
+    from ugc.selectors import publishable_assets
+
+    field = type(instance)._meta.get_field("asset")
+    if field.is_cached(instance):
+        visible = _publishable(instance.asset) is not False
+    else:
+        visible = publishable_assets().filter(pk=instance.asset_id).exists()
+    if visible or not Asset.objects.filter(pk=instance.asset_id).exists():
+        on_commit(bump_all)
 
 
 def gallery_changed(sender, instance, **kwargs):

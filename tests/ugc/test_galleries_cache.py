@@ -195,3 +195,59 @@ def test_a_product_change_reaches_the_cache(client, gallery, django_capture_on_c
     finally:
         product_changed.connect(_product_changed, dispatch_uid="ugc.embed_products")
     assert first_product()["title"] == "New name"
+
+
+def test_an_edit_of_a_shown_asset_reaches_the_cache_and_hidden_ones_cost_nothing(
+    client, gallery, django_capture_on_commit_callbacks
+):
+    shown_asset = GalleryPinFactory(gallery=gallery).asset
+    assert fetch(client, gallery).json()["items"][0]["caption"] == shown_asset.caption
+    with django_capture_on_commit_callbacks(execute=True):
+        shown_asset.caption = "New words"
+        shown_asset.save()
+        ProductTagFactory(asset=shown_asset, product=ProductFactory(title="Mug"))
+    item = fetch(client, gallery).json()["items"][0]
+    assert (item["caption"], item["products"][0]["title"]) == ("New words", "Mug")
+
+    # Saving an asset no storefront can see (ingestion, processing, review) queues nothing.
+    hidden = PublishableAssetFactory(moderation_state="pending")
+    product = ProductFactory()
+    with django_capture_on_commit_callbacks() as callbacks:
+        hidden.caption = "draft"
+        hidden.save()
+        ProductTagFactory(asset=hidden, product=product)
+    assert callbacks == []
+
+
+def test_with_a_shared_redis_cache_a_takedown_reaches_the_next_response(
+    client, gallery, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """The production path: Redis, as every process sees it (REDIS_URL or CELERY_BROKER_URL)."""
+    import uuid
+
+    from tests.support.worker import redis_url
+
+    url = redis_url()
+    if url is None:
+        pytest.skip("the Redis cache path needs REDIS_URL=redis://127.0.0.1:6379/0")
+    redis_cache = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    with override_settings(CACHES=redis_cache, GALLERY_CACHE_SECONDS=300):
+        keep = GalleryPinFactory(gallery=gallery, position=0).asset
+        takedown = GalleryPinFactory(gallery=gallery, position=1).asset
+        assert shown(client, gallery) == [keep.pk, takedown.pk]
+        with django_assert_num_queries(0):
+            assert shown(client, gallery) == [keep.pk, takedown.pk]
+        with django_capture_on_commit_callbacks(execute=True):
+            rights.revoke(takedown)
+        assert shown(client, gallery) == [keep.pk]
+        # Only this test's keys: clear() would flush a Redis other users may share.
+        prefix = redis_cache["default"]["KEY_PREFIX"]
+        client_ = cache._cache.get_client(write=True)
+        for key in client_.scan_iter(match=f"{prefix}:*"):
+            client_.delete(key)
