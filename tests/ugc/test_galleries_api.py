@@ -221,9 +221,12 @@ def test_product_page_gallery_takes_the_product(client, site):
 def test_too_many_requests_per_key_is_429_with_retry_after(client, site, gallery):
     for _ in range(3):
         assert get(client, site).status_code == 200
-    response = get(client, site)
+    response = get(client, site, headers={"Origin": ORIGIN})
     assert_problem(response, 429)
     assert int(response["Retry-After"]) > 0
+    # The widget on the shop's page can read it (and when to come back).
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Retry-After" in response["Access-Control-Expose-Headers"]
     # Another key from the same address is not held back by this one's count.
     other = SiteFactory()
     GalleryFactory(site=other, slug="homepage")

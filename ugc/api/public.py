@@ -335,9 +335,14 @@ class _PublicView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         origin = request.headers.get("Origin")
-        if self.site is not None and _origin_allowed(self.site, origin):
+        site = self.site
+        if site is None and origin and request_key(request):
+            # A 400 or 429 raised before the site was resolved: still readable by the
+            # widget on an allowed origin (the lookup is cached).
+            site = _site_for(request_key(request), gallery_cache.global_version())
+        if site is not None and _origin_allowed(site, origin):
             response["Access-Control-Allow-Origin"] = origin
-            response["Access-Control-Expose-Headers"] = "ETag"
+            response["Access-Control-Expose-Headers"] = "ETag, Retry-After"
         patch_vary_headers(response, ("Origin", "X-Site-Key"))
         return response
 
