@@ -251,3 +251,35 @@ def test_with_a_shared_redis_cache_a_takedown_reaches_the_next_response(
         client_ = cache._cache.get_client(write=True)
         for key in client_.scan_iter(match=f"{prefix}:*"):
             client_.delete(key)
+
+
+def test_renaming_a_gallery_or_changing_origins_applies_at_once(
+    client, gallery, django_capture_on_commit_callbacks
+):
+    site = gallery.site
+    origin = site.allowed_origins[0]
+    assert fetch(client, gallery).status_code == 200
+    assert (
+        client.get(
+            f"/api/v1/public/galleries/{gallery.slug}",
+            {"key": site.publishable_key},
+            headers={"Origin": origin},
+        ).status_code
+        == 200
+    )
+
+    old_slug = gallery.slug
+    with django_capture_on_commit_callbacks(execute=True):
+        gallery.slug = "renamed"
+        gallery.save()
+        site.allowed_origins = ["https://new.example.com"]
+        site.save()
+    gone = client.get(f"/api/v1/public/galleries/{old_slug}", {"key": site.publishable_key})
+    assert gone.status_code == 404
+    assert fetch(client, gallery).status_code == 200
+    refused = client.get(
+        "/api/v1/public/galleries/renamed",
+        {"key": site.publishable_key},
+        headers={"Origin": origin},
+    )
+    assert refused.status_code == 403
