@@ -83,13 +83,3 @@ def ensure_running(base_dir: Path) -> dict:
         "dbname": "postgres",
     }
 
-
-def stop(base_dir: Path) -> None:
-    """Stop the embedded server now, whoever else uses it (used by `demo`)."""
-    _quiet_runtime_dir()
-    from pgserver._commands import pg_ctl
-
-    pgdata = data_dir(base_dir)
-    if (pgdata / "postmaster.pid").exists():
-        user = "pgserver" if os.geteuid() == 0 else None
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)

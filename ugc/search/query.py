@@ -176,15 +176,16 @@ def vector_hits(
 
     with transaction.atomic(), connection.cursor() as cursor:
         strategy = "index"
-        if filtered is not None and estimated_rows(*filtered) <= EXACT_SCAN_MAX:
+        rows = estimated_rows(*filtered) if filtered is not None else None
+        if rows is not None and rows <= EXACT_SCAN_MAX:
             strategy = "exact"
-        elif filtered is not None and supports_iterative_scan():
+        elif rows is not None and supports_iterative_scan():
             cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
         else:
             share = 1.0
-            if filtered is not None:
+            if rows is not None:
                 total = max(_estimated_embeddings(embedder.name), 1.0)
-                share = min(1.0, estimated_rows(*filtered) / total)
+                share = min(1.0, rows / total)
             ef = int(min(EF_SEARCH_MAX, max(EF_SEARCH_MIN, 4 * limit / share)))
             cursor.execute(f"SET LOCAL hnsw.ef_search = {ef}")
 
