@@ -32,26 +32,32 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
+def acting_user(actor):
+    """The user behind a change, or None when the system made it (a task, an import,
+    an anonymous caller): the one rule for every `*_by` field and the audit trail."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def plain_value(value: Any) -> Any:
+    """A JSON-safe form of a field value (a row by its key, a time as ISO 8601)."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
 def record(
     asset: Asset, action: str, *, actor=None, changes: dict | None = None, note: str = ""
 ) -> AuditEntry:
     """Append to the asset's audit trail (who changed what)."""
     return AuditEntry.objects.create(
         asset=asset,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=acting_user(actor),
         action=action,
         changes=changes or {},
         note=note,
     )
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe form of a field value, for the audit trail."""
-    if hasattr(value, "pk"):
-        return value.pk
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 @transaction.atomic
@@ -67,7 +73,7 @@ def update_metadata(asset: Asset, *, actor=None, **fields) -> dict[str, list]:
     for name, value in fields.items():
         old = getattr(asset, name)
         if old != value:
-            changes[name] = [_plain(old), _plain(value)]
+            changes[name] = [plain_value(old), plain_value(value)]
             setattr(asset, name, value)
     if "caption" in changes:
         asset.hashtags = parse_hashtags(asset.caption)

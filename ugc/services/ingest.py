@@ -50,7 +50,7 @@ from ugc.models import (
     ProductTag,
     TagSource,
 )
-from ugc.services.assets import record, update_metadata, upsert_creator
+from ugc.services.assets import acting_user, record, update_metadata, upsert_creator
 from ugc.services.pipeline import request_processing
 from ugc.services.search_index import request_indexing
 
@@ -771,7 +771,7 @@ def _create_bulk(items, lookups: _Lookups, actor, note: str) -> list[Outcome]:
             ]
         copy_rows(ProductTag, ["asset_id", "product_id", "source"], products)
         copy_rows(ProductLineTag, ["asset_id", "product_line_id", "source"], lines)
-        audit_actor = actor.pk if getattr(actor, "is_authenticated", False) else None
+        audit_actor = getattr(acting_user(actor), "pk", None)
         copy_rows(
             AuditEntry,
             ["asset_id", "actor_id", "action", "note"],

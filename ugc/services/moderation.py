@@ -18,12 +18,8 @@ from ugc.models import (
     ProcessingState,
     RejectionReason,
 )
-from ugc.services.assets import transition
+from ugc.services.assets import acting_user, transition
 from ugc.signals import send_unpublished
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _require_processed(asset: Asset) -> None:
@@ -43,7 +39,7 @@ def approve(asset: Asset, *, actor=None, note: str = "") -> Asset:
         actor=actor,
         note=note,
         rejection_reason=None,
-        moderated_by=_user(actor),
+        moderated_by=acting_user(actor),
         moderated_at=timezone.now(),
     )
 
@@ -58,7 +54,7 @@ def reject(asset: Asset, *, reason: RejectionReason | str, actor=None, note: str
         actor=actor,
         note=note or reason.label,
         rejection_reason=reason,
-        moderated_by=_user(actor),
+        moderated_by=acting_user(actor),
         moderated_at=timezone.now(),
     )
     send_unpublished([asset.pk], "rejected")
@@ -73,7 +69,7 @@ def send_back_to_review(asset: Asset, *, actor=None, note: str = "") -> Asset:
         actor=actor,
         note=note,
         rejection_reason=None,
-        moderated_by=_user(actor),
+        moderated_by=acting_user(actor),
         moderated_at=timezone.now(),
     )
     send_unpublished([asset.pk], "back to review")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from ugc.models import Asset, Creator, PrivacyRequest, Rendition
+from ugc.services.assets import acting_user, plain_value
 from ugc.signals import send_unpublished
 
 ASSET_FIELDS = [
@@ -32,14 +33,6 @@ ASSET_FIELDS = [
 ]
 
 
-def _plain(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _actor(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def creator_ref(creator: Creator) -> str:
     return f"creator {creator.pk} ({creator.platform})"
 
@@ -48,15 +41,15 @@ def export_creator(creator: Creator, *, actor=None) -> dict:
     """Every field we hold about the creator and their assets, as JSON-ready data."""
     assets = []
     for asset in creator.assets.prefetch_related("renditions", "rights_requests"):
-        record = {name: _plain(getattr(asset, name)) for name in ASSET_FIELDS}
+        record = {name: plain_value(getattr(asset, name)) for name in ASSET_FIELDS}
         record["renditions"] = [r.file.name for r in asset.renditions.all()]
         record["rights_requests"] = [
             {
                 "state": r.state,
                 "message": r.message,
-                "requested_at": _plain(r.requested_at),
+                "requested_at": plain_value(r.requested_at),
                 "granted_via": r.granted_via,
-                "granted_at": _plain(r.granted_at),
+                "granted_at": plain_value(r.granted_at),
                 "reply_text": r.reply_text,
             }
             for r in asset.rights_requests.all()
@@ -69,14 +62,14 @@ def export_creator(creator: Creator, *, actor=None) -> dict:
             "display_name": creator.display_name,
             "profile_url": creator.profile_url,
             "follower_count": creator.follower_count,
-            "created_at": _plain(creator.created_at),
+            "created_at": plain_value(creator.created_at),
         },
         "assets": assets,
     }
     PrivacyRequest.objects.create(
         kind=PrivacyRequest.Kind.EXPORT,
         creator_ref=creator_ref(creator),
-        actor=_actor(actor),
+        actor=acting_user(actor),
         counts={"assets": len(assets)},
     )
     return data
@@ -95,7 +88,7 @@ def erase_creator(creator: Creator, *, actor=None) -> dict:
         Asset.objects.filter(pk__in=ids).delete()  # renditions, tags, vectors, audit cascade
         creator.delete()
         PrivacyRequest.objects.create(
-            kind=PrivacyRequest.Kind.ERASE, creator_ref=ref, actor=_actor(actor), counts=counts
+            kind=PrivacyRequest.Kind.ERASE, creator_ref=ref, actor=acting_user(actor), counts=counts
         )
         send_unpublished(ids, "creator erased")
         # Files go only once the rows are gone for good.

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ugc.captions import normalise_handle, normalise_tag, parse_hashtags
 from ugc.models import Asset, GrantMethod, RightsRequest, RightsState
-from ugc.services.assets import transition
+from ugc.services.assets import acting_user, transition
 from ugc.signals import send_unpublished
 
 
@@ -42,7 +42,7 @@ def request_rights(asset: Asset, *, actor=None, message: str = "") -> RightsRequ
         message=message or draft_message(asset),
         approval_hashtag=approval_hashtag(),
         terms_url=settings.RIGHTS_TERMS_URL,
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=acting_user(actor),
     )
 
 
@@ -79,7 +79,7 @@ def grant(
     request.state = RightsState.GRANTED
     request.granted_via = via
     request.granted_at = at
-    request.granted_by = actor if getattr(actor, "is_authenticated", False) else None
+    request.granted_by = acting_user(actor)
     request.expires_at = expires_at
     request.reply_text = reply_text
     request.save()

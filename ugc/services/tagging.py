@@ -21,17 +21,13 @@ from ugc.models import (
     TagSource,
 )
 from ugc.search.embedding import TextEmbedder, default_embedder
-from ugc.services.assets import record
+from ugc.services.assets import acting_user, record
 from ugc.services.search_index import request_indexing, upsert_embeddings
 
 RULE_CONFIDENCE = 0.9
 # Cosine similarity from which a product is worth suggesting, and how many at most.
 PRODUCT_SIMILARITY_MIN = 0.5
 PRODUCT_SUGGESTIONS_MAX = 5
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 # -- products' vectors ---------------------------------------------------------------
@@ -73,7 +69,7 @@ def tag_product(
     tag, created = ProductTag.objects.get_or_create(
         asset=asset,
         product=product,
-        defaults={"source": TagSource.MANUAL, "created_by": _user(actor)},
+        defaults={"source": TagSource.MANUAL, "created_by": acting_user(actor)},
     )
     tag.accepted, tag.dismissed, tag.hotspot_x, tag.hotspot_y = True, False, x, y
     tag.save()
@@ -101,7 +97,7 @@ def tag_product_line(asset: Asset, line: ProductLine, *, actor=None) -> ProductL
     tag, _ = ProductLineTag.objects.get_or_create(
         asset=asset,
         product_line=line,
-        defaults={"source": TagSource.MANUAL, "created_by": _user(actor)},
+        defaults={"source": TagSource.MANUAL, "created_by": acting_user(actor)},
     )
     tag.accepted, tag.dismissed = True, False
     tag.save()
