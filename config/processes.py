@@ -67,12 +67,35 @@ class Child:
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+            self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: the process and any children it forked."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
 
 def python(*args: str) -> list[str]:
     return [sys.executable, *args]
+
+
+def celery_worker(*options: str) -> list[str]:
+    """A Celery worker on every queue. Gossip and mingle need a broadcast exchange,
+    which the embedded broker has not."""
+    from config.queues import QUEUES
+
+    return python(
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        ",".join(QUEUES),
+        "--without-gossip",
+        "--without-mingle",
+        *options,
+    )
 
 
 def wait_for_log(child: Child, text: str, timeout: float) -> None:

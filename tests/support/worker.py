@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.database import database_url
-from config.queues import QUEUES
+from config.processes import Child, celery_worker, wait_for_log
 
 ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED = "pgqueue://localhost"
@@ -48,8 +47,11 @@ class Worker:
     broker_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
     name: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
-    process: subprocess.Popen | None = None
-    log_path: Path | None = None
+    child: Child | None = None
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        return self.child.process if self.child else None
 
     def env(self) -> dict[str, str]:
         env = {
@@ -64,65 +66,35 @@ class Worker:
         return env
 
     def start(self, tmp_path: Path, timeout: float = 60) -> Worker:
-        self.log_path = tmp_path / f"{self.name}.log"
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                ",".join(QUEUES),
-                "-n",
-                f"{self.name}@%h",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        argv = celery_worker(
+            "-n",
+            f"{self.name}@%h",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
         )
-        self.wait_for_log("ready.", timeout)
+        # Cold shutdown on stop: tests wait for their tasks' effects before they stop.
+        self.child = Child(
+            self.name, argv, tmp_path / f"{self.name}.log", stop_signal=signal.SIGQUIT
+        )
+        self.child.start(self.env(), ROOT)
+        wait_for_log(self.child, "ready.", timeout)
         return self
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path else ""
-
-    def wait_for_log(self, text: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log():
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited ({self.process.returncode}):\n{self.log()}")
-            time.sleep(0.2)
-        raise TimeoutError(f"worker did not log {text!r} in {timeout}s:\n{self.log()[-4000:]}")
+        return self.child.log_path.read_text(errors="replace") if self.child else ""
 
     def kill(self) -> None:
         """SIGKILL the whole worker, main process and pool children alike."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
+        self.child.kill()
 
     def stop(self) -> None:
-        # Cold shutdown: tests wait for their tasks' effects before they stop.
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGQUIT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.child:
+            self.child.stop()
 
 
 def broker_connection(broker_url: str, extra_transport_options: dict | None = None):

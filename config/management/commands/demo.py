@@ -19,7 +19,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from config import processes
-from config.queues import QUEUES
 from config.roles import COORDINATOR
 
 DEMO_USERNAME = "coordinator"
@@ -71,19 +70,10 @@ class Command(BaseCommand):
         logs = settings.DATA_DIR / "logs"
         worker = processes.Child(
             "worker",
-            processes.python(
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
+            processes.celery_worker(
                 "--beat",
-                "-Q",
-                ",".join(QUEUES),
                 "--concurrency",
                 str(concurrency),
-                "--without-gossip",
-                "--without-mingle",
                 "--loglevel",
                 "INFO",
                 "--schedule",
