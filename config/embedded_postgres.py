@@ -82,4 +82,3 @@ def ensure_running(base_dir: Path) -> dict:
         "user": "postgres",
         "dbname": "postgres",
     }
-
