@@ -389,6 +389,7 @@ def test_upload_as_json_is_a_clear_400(api):
 
 # -- reprocessing ----------------------------------------------------------------------
 
+
 def test_reprocess_one_and_many(api):
     one, two = AssetFactory(), AssetFactory()
     response = api.post(f"/api/v1/assets/{one.pk}/reprocess")
