@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("ugc.api.curation_urls")),  # before assets/<pk>: "assets/search"
     path("", include("ugc.api.urls")),
     path("", include("commerce.api.urls")),
+    path("", include("analytics.api.urls")),
 ]

@@ -77,7 +77,10 @@ class PublicAddressThrottle(_PublicThrottle):
 # --- lookups, cached ------------------------------------------------------------------
 
 
-def _site_for(key: str, version: str) -> dict | None:
+def site_for_key(key: str, version: str | None = None) -> dict | None:
+    """The site (``{"id", "allowed_origins"}``) with this publishable key, cached; also
+    used by the analytics collect endpoint, which takes the same key."""
+    version = version or gallery_cache.global_version()
     if not key or len(key) > 100:
         return None
     cache_key = gallery_cache.site_key(key, version)
@@ -99,7 +102,7 @@ def _gallery_for(site_id: int, slug: str, version: str) -> dict | None:
     return gallery or None
 
 
-def _origin_allowed(site: dict, origin: str | None) -> bool:
+def origin_allowed(site: dict, origin: str | None) -> bool:
     return origin is not None and origin in (site.get("allowed_origins") or [])
 
 
@@ -318,12 +321,12 @@ class _PublicView(APIView):
         key = request_key(request)
         if not key:
             raise _invalid("key", "A publishable key is needed: ?key= or the X-Site-Key header.")
-        site = _site_for(key, version)
+        site = site_for_key(key, version)
         if site is None:
             raise exceptions.NotFound("No site has this publishable key.")
         self.site = site
         origin = request.headers.get("Origin")
-        if origin is not None and not _origin_allowed(site, origin):
+        if origin is not None and not origin_allowed(site, origin):
             raise exceptions.PermissionDenied(
                 "This origin is not among the site's allowed origins."
             )
@@ -339,8 +342,8 @@ class _PublicView(APIView):
         if site is None and origin and request_key(request):
             # A 400 or 429 raised before the site was resolved: still readable by the
             # widget on an allowed origin (the lookup is cached).
-            site = _site_for(request_key(request), gallery_cache.global_version())
-        if site is not None and _origin_allowed(site, origin):
+            site = site_for_key(request_key(request), gallery_cache.global_version())
+        if site is not None and origin_allowed(site, origin):
             response["Access-Control-Allow-Origin"] = origin
             response["Access-Control-Expose-Headers"] = "ETag, Retry-After"
         patch_vary_headers(response, ("Origin", "X-Site-Key"))
@@ -352,8 +355,8 @@ class _PublicView(APIView):
         origin = request.headers.get("Origin")
         key = request.query_params.get("key")
         if key:
-            site = _site_for(key, gallery_cache.global_version())
-            allowed = site is not None and _origin_allowed(site, origin)
+            site = site_for_key(key, gallery_cache.global_version())
+            allowed = site is not None and origin_allowed(site, origin)
         else:
             allowed = (
                 origin is not None

@@ -1,0 +1,1 @@
+"""Multi-touch attribution models: pure functions over journeys, no Django inside."""
