@@ -656,7 +656,7 @@ class GalleryOrdering(models.TextChoices):
     MANUAL = "manual", "Manual (pins, then newest)"
     NEWEST = "newest", "Newest"
     BEST_SCORE = "best_score", "Best quality score"
-    RECOMMENDED = "recommended", "Recommended (quality score until scoring lands)"
+    RECOMMENDED = "recommended", "Recommended (score, with exploration of new assets)"
 
 
 class Gallery(models.Model):
@@ -734,3 +734,190 @@ class GalleryRule(models.Model):
 
     def __str__(self):
         return f"rule {self.pk} of {self.gallery_id}"
+
+
+# --- Scoring, performance and engagement (issue 9, and issue 7's per-post metrics) ------
+
+
+class AssetPerformance(models.Model):
+    """What an asset did on the storefronts on one day, as one source computed it.
+
+    Written only through ugc.services.performance.record_asset_performance(), which
+    `analytics` calls (it may import ugc; ugc never imports analytics). One row per
+    asset, day and source, replaced on each call, so a recomputation is idempotent.
+    `updated_at` is the "new data since" marker that incremental rescoring reads.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="performance")
+    day = models.DateField()
+    source = models.CharField(max_length=50)  # e.g. "rollup", "attribution:markov"
+    gallery_impressions = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+    conversions = models.PositiveBigIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    updated_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "day", "source"], name="asset_performance_per_day_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(clicks__lte=models.F("gallery_impressions")),
+                name="asset_performance_clicks_le_impressions",
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue__gte=0), name="asset_performance_revenue_non_negative"
+            ),
+        ]
+        ordering = ["asset", "day", "source"]
+
+    def __str__(self):
+        return f"{self.asset_id} on {self.day} ({self.source})"
+
+
+class AssetEngagementSnapshot(models.Model):
+    """An asset's counters on its platform at one moment (Instagram insights, TikTok)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="engagement")
+    captured_at = models.DateTimeField()
+    impressions = models.PositiveBigIntegerField(null=True, blank=True)
+    reach = models.PositiveBigIntegerField(null=True, blank=True)
+    likes = models.PositiveBigIntegerField(default=0)
+    comments = models.PositiveBigIntegerField(default=0)
+    saves = models.PositiveBigIntegerField(default=0)
+    shares = models.PositiveBigIntegerField(default=0)
+    video_views = models.PositiveBigIntegerField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)  # the item as the platform sent it
+    # When we last wrote it: the "new data since" marker for incremental rescoring.
+    recorded_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "captured_at"], name="engagement_snapshot_per_time"
+            ),
+        ]
+        ordering = ["asset", "-captured_at"]
+
+    def __str__(self):
+        return f"{self.asset_id} at {self.captured_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def engagements(self) -> int:
+        return self.likes + self.comments + self.saves + self.shares
+
+
+class AccountFollowerSnapshot(models.Model):
+    """An account's followers at one moment, for growth over time."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(max_length=150)  # without "@", lower case
+    captured_at = models.DateTimeField()
+    followers = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "handle", "captured_at"], name="follower_snapshot_per_time"
+            ),
+        ]
+        ordering = ["platform", "handle", "-captured_at"]
+
+    def __str__(self):
+        return f"@{self.handle} ({self.platform}): {self.followers}"
+
+
+class AssetScore(models.Model):
+    """An asset's score and every part of it, so the API can say why it ranks where it does.
+
+    Written in bulk by ugc.services.scoring; `ctr_alpha`/`ctr_beta` are the click-through
+    rate's Beta posterior that gallery ordering samples from.
+    """
+
+    asset = models.OneToOneField(
+        Asset, on_delete=models.CASCADE, primary_key=True, related_name="score"
+    )
+    score = models.FloatField(db_index=True)
+    quality = models.FloatField()
+    relevance = models.FloatField()
+    performance = models.FloatField()
+    social = models.FloatField()
+    freshness = models.FloatField()
+    diversity = models.FloatField()
+    impressions = models.BigIntegerField(default=0)
+    clicks = models.BigIntegerField(default=0)
+    ctr_alpha = models.FloatField()
+    ctr_beta = models.FloatField()
+    conversion_rate = models.FloatField()  # posterior mean, per click
+    revenue = models.FloatField(default=0)
+    engagement_rate = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=40)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-score"]
+
+    def __str__(self):
+        return f"{self.asset_id}: {self.score:.3f}"
+
+    @property
+    def ctr(self) -> float:
+        return self.ctr_alpha / (self.ctr_alpha + self.ctr_beta)
+
+
+class ScoringRun(models.Model):
+    """One rescoring: full (nightly) or incremental. The last one's `data_until` is the
+    watermark incremental runs read from; a full run's priors are reused by the
+    incremental runs after it, so a rerun gives the same scores."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    data_until = models.DateTimeField()
+    priors = models.JSONField(default=dict, blank=True)
+    assets = models.PositiveIntegerField(default=0)
+    model_version = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-finished_at"]
+
+    def __str__(self):
+        return f"{self.kind} scoring at {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class GalleryRecommendation(models.Model):
+    """A recommended gallery's computed order for one time bucket, and its exploration share.
+
+    Kept for a bucket so that caches hold and a shopper does not see the gallery reshuffle
+    on each view; a task recomputes it when the bucket turns.
+    """
+
+    gallery = models.OneToOneField(
+        "Gallery", on_delete=models.CASCADE, primary_key=True, related_name="recommendation"
+    )
+    exploration_share = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Share of places given to learning about new assets, 0..0.5; "
+        "empty: SCORING_EXPLORATION_SHARE.",
+    )
+    asset_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    bucket = models.BigIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(exploration_share__isnull=True)
+                | Q(exploration_share__gte=0, exploration_share__lte=0.5),
+                name="gallery_exploration_share_bounded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"recommended order of {self.gallery_id}"
