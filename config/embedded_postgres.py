@@ -19,6 +19,19 @@ from pathlib import Path
 PID_LIST = ".handle_pids.json"
 
 
+def server_settings() -> dict[str, str]:
+    """What the embedded server runs with, beyond initdb's defaults (which are sized for
+    a 1990s machine: 128 MB of buffers cannot hold a large library's vectors and their
+    HNSW index, and 64 MB of maintenance memory makes index builds spill to disk)."""
+    return {
+        "shared_buffers": os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "1GB"),
+        "maintenance_work_mem": os.environ.get("EMBEDDED_PG_MAINTENANCE_WORK_MEM", "1GB"),
+        "work_mem": "32MB",
+        "random_page_cost": "1.1",  # local SSD: random reads cost about what sequential do
+        "effective_io_concurrency": "64",
+    }
+
+
 def data_dir(base_dir: Path) -> Path:
     default = Path(os.environ.get("DATA_DIR") or base_dir / ".data") / "pg"
     return Path(os.environ.get("EMBEDDED_PG_DATA") or default).resolve()
@@ -72,9 +85,11 @@ def ensure_running(base_dir: Path) -> dict:
     pgdata = data_dir(base_dir)
     pgdata.mkdir(parents=True, exist_ok=True)
     _forget_dead_pids(pgdata)
+    fresh = not (pgdata / "PG_VERSION").exists()
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     # atexit runs last-registered first: prune before pgserver counts who is left.
     atexit.register(_forget_dead_pids, pgdata)
+    _apply_settings(server, restart=fresh)
     info = server.get_postmaster_info()
     return {
         "host": str(info.socket_dir),
@@ -82,3 +97,34 @@ def ensure_running(base_dir: Path) -> dict:
         "user": "postgres",
         "dbname": "postgres",
     }
+
+
+def _apply_settings(server, *, restart: bool) -> None:
+    """Bring the server's settings file to server_settings(). Most take effect on a
+    reload; a new shared_buffers needs a restart, done only right after initdb (nobody
+    else can be connected yet), otherwise it waits for the server's next start."""
+    import psycopg
+    from psycopg import sql
+
+    info = server.get_postmaster_info()
+    wanted = server_settings()
+    dsn = {"host": str(info.socket_dir), "port": int(info.port or 5432), "user": "postgres"}
+    with psycopg.connect(dbname="postgres", autocommit=True, **dsn) as conn:
+        written = dict(
+            conn.execute(
+                "SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE %s",
+                ["%postgresql.auto.conf"],
+            ).fetchall()
+        )
+        changes = {name: value for name, value in wanted.items() if written.get(name) != value}
+        for name, value in changes.items():
+            # Names come from our own table; values are quoted as literals.
+            conn.execute(
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
+            )
+        if changes:
+            conn.execute("SELECT pg_reload_conf()")
+    if restart and "shared_buffers" in changes:
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)

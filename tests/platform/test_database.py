@@ -54,3 +54,28 @@ def test_a_non_postgresql_database_url_is_refused():
     result = run_manage("check", env={"DATABASE_URL": "mysql://root@127.0.0.1:3306/test"})
     assert result.returncode != 0
     assert "must point at PostgreSQL" in result.stderr
+
+
+def test_a_fresh_embedded_server_starts_with_the_projects_settings(tmp_path):
+    """initdb's 128 MB of shared buffers cannot hold a library's vectors; the embedded
+    server is restarted once after initdb with server_settings(), and keeps them."""
+    code = (
+        "from django.db import connection\n"
+        "c = connection.cursor()\n"
+        "for name in ('shared_buffers', 'work_mem', 'random_page_cost'):\n"
+        "    c.execute('SELECT current_setting(%s)', [name]); print(name, c.fetchone()[0])\n"
+    )
+    env = {
+        "EMBEDDED_PG_DATA": str(tmp_path / "pg"),
+        "EMBEDDED_PG_SHARED_BUFFERS": "192MB",
+        "DATABASE_URL": "",  # this test is about the embedded server
+        "EMBEDDED_PG_DATABASE": "postgres",
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+    }
+    for _ in range(2):  # first start: initdb + restart; second: starts the stopped server
+        done = run_manage("shell", "-c", code, env=env)
+        out = done.stdout
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "shared_buffers 192MB" in out, out
+        assert "work_mem 32MB" in out, out
+        assert "random_page_cost 1.1" in out, out
