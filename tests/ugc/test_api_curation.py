@@ -61,10 +61,17 @@ def test_anonymous_is_401_and_other_roles_403(method, path):
     assert getattr(stranger, method)(path).status_code == 403
 
 
-def test_search_combines_text_meaning_and_filters(api):
+@pytest.fixture
+def beach_library():
+    """(dress, gown): a text-and-meaning match, a meaning-only match, and a stranger."""
     dress = processed(caption="linen dress at the beach", hashtags=["linen"])
     gown = processed(caption="a crimson gown by the sea", source_platform="tiktok")
     processed(caption="cast iron pan")
+    return dress, gown
+
+
+def test_search_combines_text_meaning_and_filters(api, beach_library):
+    dress, gown = beach_library
     body = api.get("/api/v1/assets/search", {"q": "linen", "semantic": "red dress by the sea"})
     assert body.status_code == 200, body.content
     results = body.json()["results"]
@@ -76,6 +83,19 @@ def test_search_combines_text_meaning_and_filters(api):
     assert [r["asset"]["id"] for r in only_tiktok.json()["results"]] == [gown.pk]
     more = api.get("/api/v1/assets/search", {"like": dress.pk}).json()["results"]
     assert dress.pk not in [r["asset"]["id"] for r in more]
+
+
+def test_the_asset_list_searches_with_the_same_service_and_filters(api, beach_library):
+    dress, gown = beach_library
+    body = api.get("/api/v1/assets/", {"q": "linen", "semantic": "red dress by the sea"})
+    assert body.status_code == 200, body.content
+    results = body.json()["results"]
+    assert results[0]["id"] == dress.pk
+    assert set(results[0]["search"]["matched"]) == {"text", "semantic"}
+    assert body.json()["next"] is None
+    only_tiktok = api.get("/api/v1/assets/", {"semantic": "dress", "platform": "tiktok"})
+    assert [r["id"] for r in only_tiktok.json()["results"]] == [gown.pk]
+    assert "limit" in problem_fields(api.get("/api/v1/assets/", {"q": "x", "limit": "0"}), 400)
 
 
 @pytest.mark.parametrize(

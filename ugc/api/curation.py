@@ -106,6 +106,47 @@ class SearchResponseSerializer(serializers.Serializer):
     results = SearchHitSerializer(many=True)
 
 
+SEARCH_PARAMETERS = [
+    OpenApiParameter("q", str, description="Full text (web search syntax)."),
+    OpenApiParameter("semantic", str, description="A description to match by meaning."),
+    OpenApiParameter("like", int, description="An asset id: more like this."),
+    OpenApiParameter("lang", str, description="The query's language (stemming)."),
+]
+
+
+def wants_search(params) -> bool:
+    return any((params.get(name) or "").strip() for name in ("q", "semantic", "like"))
+
+
+def search_hits(params, queryset, *, default_limit: int = 24) -> list[dict]:
+    """The search a request's parameters ask for, over an already filtered queryset:
+    ``[{"score", "matched", "asset"}]`` best first; 400 naming a bad parameter. Shared
+    by /assets/search, the asset list's ?q=/?semantic=/?like= and the workspace."""
+    try:
+        limit = int(params.get("limit", default_limit))
+        like = int(params["like"]) if params.get("like") else None
+    except ValueError as exc:
+        raise ValidationError({"limit": "limit and like must be integers"}) from exc
+    if not 1 <= limit <= 200:
+        raise ValidationError({"limit": "limit must be between 1 and 200"})
+    query = SearchRequest(
+        text=params.get("q", ""),
+        semantic=params.get("semantic", ""),
+        like=like,
+        language=params.get("lang") or None,
+        limit=limit,
+    )
+    if not (query.text.strip() or query.semantic.strip() or like is not None):
+        raise ValidationError({"q": "give q, semantic or like"})
+    hits = search(queryset, query)
+    assets = selectors.asset_library().in_bulk([hit.asset_id for hit in hits])
+    return [
+        {"score": hit.score, "matched": hit.matched, "asset": assets[hit.asset_id]}
+        for hit in hits
+        if hit.asset_id in assets
+    ]
+
+
 class AssetSearchView(APIView):
     """Full text, semantic and "more like this" in one query, with the list's filters."""
 
@@ -114,10 +155,7 @@ class AssetSearchView(APIView):
     @extend_schema(
         summary="Search assets",
         parameters=[
-            OpenApiParameter("q", str, description="Full text (web search syntax)."),
-            OpenApiParameter("semantic", str, description="A description to match by meaning."),
-            OpenApiParameter("like", int, description="An asset id: more like this."),
-            OpenApiParameter("lang", str, description="The query's language (stemming)."),
+            *SEARCH_PARAMETERS,
             OpenApiParameter("limit", int, description="Results, 1 to 200 (24)."),
         ],
         responses=SearchResponseSerializer,
@@ -125,33 +163,10 @@ class AssetSearchView(APIView):
         "are fused by reciprocal rank and each says which part matched.",
     )
     def get(self, request):
-        params = request.query_params
-        try:
-            limit = int(params.get("limit", 24))
-            like = int(params["like"]) if params.get("like") else None
-        except ValueError as exc:
-            raise ValidationError({"limit": "limit and like must be integers"}) from exc
-        if not 1 <= limit <= 200:
-            raise ValidationError({"limit": "limit must be between 1 and 200"})
-        query = SearchRequest(
-            text=params.get("q", ""),
-            semantic=params.get("semantic", ""),
-            like=like,
-            language=params.get("lang") or None,
-            limit=limit,
-        )
-        if not (query.text.strip() or query.semantic.strip() or like is not None):
-            raise ValidationError({"q": "give q, semantic or like"})
-        filterset = AssetFilter(data=params, queryset=Asset.objects.all())
+        filterset = AssetFilter(data=request.query_params, queryset=Asset.objects.all())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        hits = search(filterset.qs, query)
-        assets = selectors.asset_library().in_bulk([hit.asset_id for hit in hits])
-        results = [
-            {"score": hit.score, "matched": hit.matched, "asset": assets[hit.asset_id]}
-            for hit in hits
-            if hit.asset_id in assets
-        ]
+        results = search_hits(request.query_params, filterset.qs)
         return Response(SearchResponseSerializer({"results": results}).data)
 
 

@@ -16,6 +16,7 @@ from rest_framework.viewsets import GenericViewSet
 from config.api.permissions import IsCoordinator
 from config.api.schema import problem_response
 from ugc import selectors
+from ugc.api.curation import SEARCH_PARAMETERS, search_hits, wants_search
 from ugc.api.filters import AssetFilter, AssetOrdering
 from ugc.api.serializers import (
     AssetSerializer,
@@ -47,13 +48,27 @@ class AssetViewSet(GenericViewSet):
 
     @extend_schema(
         summary="List assets",
+        parameters=SEARCH_PARAMETERS,
         description="Filtered, ordered, cursor-paginated (`?limit=`, `next`/`previous`). "
-        "Renditions come inline with a ready-made `srcset` per format.",
+        "Renditions come inline with a ready-made `srcset` per format. With `q`, `semantic` "
+        "or `like` the list is the search's best matches instead (up to `limit`, at most "
+        "200, by relevance, one page), each with a `search` object saying what matched.",
     )
     def list(self, request):
+        if wants_search(request.query_params):
+            return self.search(request)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def search(self, request):
+        filtered = DjangoFilterBackend().filter_queryset(request, Asset.objects.all(), self)
+        results = []
+        for hit in search_hits(request.query_params, filtered):
+            item = self.get_serializer(hit["asset"]).data
+            item["search"] = {"score": hit["score"], "matched": hit["matched"]}
+            results.append(item)
+        return Response({"next": None, "previous": None, "results": results})
 
     @extend_schema(summary="One asset")
     def retrieve(self, request, pk=None):
