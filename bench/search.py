@@ -173,6 +173,18 @@ def bench_database():
 
 
 def build_library(n: int) -> None:
+    """A library of n generated assets in the bench database, built once and kept. Several
+    benchmarks share it; an advisory lock makes a second builder wait, then reuse it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext('bench.search.build_library'))")
+    try:
+        _build_library(n)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext('bench.search.build_library'))")
+
+
+def _build_library(n: int) -> None:
     from django.core.management import call_command
 
     from ugc.models import Asset, AssetEmbedding
