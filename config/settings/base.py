@@ -255,6 +255,27 @@ COMMERCE_WEBHOOK_MAX_BYTES = env_int("COMMERCE_WEBHOOK_MAX_BYTES", 1024 * 1024)
 # Currency of imported prices when the file names none (Shopify's product export).
 COMMERCE_DEFAULT_CURRENCY = os.environ.get("COMMERCE_DEFAULT_CURRENCY", "USD").strip().upper()
 
+# -- analytics collection (analytics/api/collect.py, analytics/services/) ---------------
+# Whole monthly event partitions older than this are dropped (0 keeps everything).
+ANALYTICS_EVENT_RETENTION_DAYS = env_int("ANALYTICS_EVENT_RETENTION_DAYS", 730)
+# Months of event partitions made ahead by the beat task.
+ANALYTICS_PARTITIONS_AHEAD = env_int("ANALYTICS_PARTITIONS_AHEAD", 3)
+# Key of the daily-rotated salt for hashing client addresses (raw addresses are never
+# stored); production should set its own.
+ANALYTICS_IP_SALT_KEY = os.environ.get("ANALYTICS_IP_SALT_KEY") or "dev-only-ip-salt-key"
+# Client times further than this before or after the server's are clamped and flagged.
+ANALYTICS_CLIENT_TIME_MAX_AGE_DAYS = env_int("ANALYTICS_CLIENT_TIME_MAX_AGE_DAYS", 7)
+ANALYTICS_CLIENT_TIME_MAX_AHEAD_SECONDS = env_int("ANALYTICS_CLIENT_TIME_MAX_AHEAD_SECONDS", 3600)
+# Crawler User-Agent substrings beyond the built-in list (analytics/useragents.py).
+ANALYTICS_BOT_USER_AGENTS = env_list("ANALYTICS_BOT_USER_AGENTS")
+# Headless Chromium is a person's browser in our own tests; a bot only when this says so.
+ANALYTICS_HEADLESS_IS_BOT = env_bool("ANALYTICS_HEADLESS_IS_BOT", False)
+ANALYTICS_COLLECT_MAX_BYTES = env_int("ANALYTICS_COLLECT_MAX_BYTES", 2 * 1024 * 1024)
+# Events without a session_id start a new session after this much inactivity.
+ANALYTICS_SESSION_TIMEOUT_MINUTES = env_int("ANALYTICS_SESSION_TIMEOUT_MINUTES", 30)
+# Retry-After of the 503 answered while the database cannot be reached.
+DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 5)
+
 # -- rights (ugc/services/rights.py) ---------------------------------------------
 BRAND_NAME = os.environ.get("BRAND_NAME", "Acme")
 # The hashtag a creator replies with to grant the brand the right to use a post.
@@ -332,6 +353,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-rights": {"task": "ugc.tasks.expire_rights", "schedule": 3600.0},
 }
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "create-event-partitions": {
+            "task": "analytics.tasks.create_event_partitions",
+            "schedule": 6 * 3600.0,
+        },
+        "drop-expired-event-partitions": {
+            "task": "analytics.tasks.drop_expired_event_partitions",
+            "schedule": 24 * 3600.0,
+        },
+    }
+)
 
 # -- logging -------------------------------------------------------------------------
 LOGGING = {
