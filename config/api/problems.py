@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import (
     PermissionDenied,
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -106,6 +108,12 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database cannot be reached just now; retry after Retry-After seconds."
+    default_code = "database_unavailable"
+
+
 # Django's request-size guards, raised while a body is parsed: a client error, not a 500.
 SIZE_LIMITS = {
     RequestDataTooBig: "The request's form fields are larger than DATA_UPLOAD_MAX_MEMORY_SIZE.",
@@ -122,6 +130,11 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, tuple(SIZE_LIMITS)):
         exc = RequestTooLarge(SIZE_LIMITS[type(exc)])
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # A database restart or failover: the client should come back, not see a 500.
+        logger.warning("database unavailable in %s: %s", context.get("request"), exc)
+        exc = DatabaseUnavailable()
+        exc.wait = settings.DATABASE_RETRY_AFTER_SECONDS  # DRF turns it into Retry-After
     response = drf_exception_handler(exc, context)
     request = context.get("request")
     instance = request.path if request is not None else ""
