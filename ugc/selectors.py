@@ -162,9 +162,69 @@ def gallery_assets(gallery, product_sku: str | None = None, now=None) -> QuerySe
         tier = Case(*whens, default=Value(2), output_field=IntegerField())
     assets = assets.annotate(tier=tier)
 
-    if gallery.ordering in (GalleryOrdering.BEST_SCORE, GalleryOrdering.RECOMMENDED):
-        # "recommended" is the quality score until the scoring issue lands.
+    if gallery.ordering == GalleryOrdering.RECOMMENDED:
+        assets = with_recommended_keys(assets, gallery.pk)
+        keys = [
+            F("recommended_place").asc(nulls_last=True),
+            F("score_sort").desc(),
+            F("posted_sort").desc(),
+        ]
+    elif gallery.ordering == GalleryOrdering.BEST_SCORE:
         keys = [F("quality_sort").desc(), F("posted_sort").desc()]
     else:  # newest, and manual after the pins
         keys = [F("posted_sort").desc()]
     return assets.order_by(F("pin_position").asc(nulls_last=True), "tier", *keys, "-pk")
+
+
+def with_recommended_keys(assets: QuerySet[Asset], gallery_id: int) -> QuerySet[Asset]:
+    """The place in the gallery's stored recommended order (ugc.services.scoring, kept for
+    a time bucket), and the score for assets not placed yet (new since it was computed)."""
+    from django.db.models import FloatField, IntegerField
+    from django.db.models.expressions import RawSQL
+
+    place = RawSQL(
+        "array_position((SELECT r.asset_ids FROM ugc_galleryrecommendation r "
+        "WHERE r.gallery_id = %s), ugc_asset.id)",
+        [gallery_id],
+        output_field=IntegerField(),
+    )
+    return assets.annotate(
+        recommended_place=place,
+        score_sort=Coalesce("score__score", -1.0, output_field=FloatField()),
+    )
+
+
+def recommendation_candidates(gallery, limit: int) -> QuerySet[Asset]:
+    """A gallery's candidates that are not pinned (pins keep their places), best score
+    first, with what ordering needs: the CTR posterior, creator and near-duplicate."""
+    from django.db.models import FloatField
+
+    assets = gallery_assets(gallery).filter(pin_position__isnull=True)
+    assets = assets.annotate(rank_score=Coalesce("score__score", 0.5, output_field=FloatField()))
+    return assets.order_by("-rank_score", "-pk").values_list(
+        "pk",
+        "rank_score",
+        "score__ctr_alpha",
+        "score__ctr_beta",
+        "creator_id",
+        "duplicate_of_id",
+    )[:limit]
+
+
+def assets_with_new_data(since) -> set[int]:
+    """Assets to rescore: performance or engagement recorded after `since` (everything
+    with data when None), and processed assets that have no score yet."""
+    from ugc.models import AssetEngagementSnapshot, AssetPerformance, AssetScore
+
+    performance = AssetPerformance.objects.all()
+    engagement = AssetEngagementSnapshot.objects.all()
+    if since is not None:
+        performance = performance.filter(updated_at__gt=since)
+        engagement = engagement.filter(recorded_at__gt=since)
+    unscored = Asset.objects.filter(processing_state="in_review").exclude(
+        Exists(AssetScore.objects.filter(asset=OuterRef("pk")))
+    )
+    ids = set(performance.values_list("asset_id", flat=True).distinct())
+    ids |= set(engagement.values_list("asset_id", flat=True).distinct())
+    ids |= set(unscored.values_list("pk", flat=True))
+    return ids

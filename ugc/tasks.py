@@ -43,3 +43,43 @@ def expire_rights() -> int:
     from ugc.services import rights
 
     return len(rights.expire_due())
+
+
+@shared_task
+def rescore_new_data() -> dict:
+    """Rescore assets with new performance or engagement, and unscored processed ones
+    (beat, every few minutes; queue `scoring`)."""
+    from dataclasses import asdict
+
+    from ugc.services import scoring
+
+    return asdict(scoring.rescore_new_data())
+
+
+@shared_task
+def rescore_library() -> dict:
+    """Refit the priors and rescore the whole library (beat, nightly; queue `scoring`)."""
+    from dataclasses import asdict
+
+    from ugc.services import scoring
+
+    return asdict(scoring.rescore_all())
+
+
+@shared_task
+def rescore_assets(asset_ids: list[int]) -> dict:
+    """Rescore the given assets now (queue `scoring`)."""
+    from dataclasses import asdict
+
+    from ugc.services import scoring
+
+    return asdict(scoring.rescore_assets(asset_ids))
+
+
+@shared_task
+def score_gallery_orders() -> int:
+    """Recompute recommended galleries' orders for the current time bucket (beat, once a
+    bucket; queue `scoring`). Orders that did not change are left alone."""
+    from ugc.services import scoring
+
+    return scoring.refresh_recommended_galleries()
