@@ -1,0 +1,155 @@
+"""The workspace's pages: they render for each role, escape user text, and count
+the same queries whatever the page size."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from config.roles import ANALYST
+from tests.ugc.factories import (
+    AssetFactory,
+    CoordinatorFactory,
+    ProductLineTagFactory,
+    RenditionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+XSS = '<script>alert("x")</script>'
+
+
+def in_review(**kwargs):
+    return AssetFactory(processing_state="in_review", **kwargs)
+
+
+@pytest.fixture
+def coordinator(client):
+    user = CoordinatorFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def analyst(client):
+    user = UserFactory()
+    user.groups.add(Group.objects.get(name=ANALYST))
+    client.force_login(user)
+    return user
+
+
+def test_library_needs_a_login(client):
+    response = client.get(reverse("workspace:library"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_user_without_a_role_is_refused(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("workspace:library")).status_code == 403
+
+
+def test_library_lists_assets_with_thumbnails_and_facets(client, coordinator):
+    asset = in_review(source_platform="tiktok")
+    RenditionFactory(asset=asset, width=320)
+    in_review(source_platform="instagram")
+    response = client.get(reverse("workspace:library"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="tile-{asset.pk}"' in body
+    assert f"renditions/{asset.pk}/320.webp" in body
+    assert 'TikTok</a> <span class="count">1</span>' in body
+
+
+def test_library_filters_by_a_facet(client, coordinator):
+    tiktok = in_review(source_platform="tiktok")
+    other = in_review(source_platform="instagram")
+    body = client.get(reverse("workspace:library"), {"platform": "tiktok"}).content.decode()
+    assert f'id="tile-{tiktok.pk}"' in body
+    assert f'id="tile-{other.pk}"' not in body
+
+
+def test_library_escapes_captions_and_handles(client, coordinator):
+    asset = in_review(caption=XSS)
+    asset.creator.handle = XSS
+    asset.creator.save()
+    body = client.get(reverse("workspace:library")).content.decode()
+    assert XSS not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_bad_filter_is_a_problem_naming_it(client, coordinator):
+    response = client.get(reverse("workspace:library"), {"platform": "myspace"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == "platform"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"sort": "colour"}, "sort"),
+        ({"cursor": "!!"}, "cursor"),
+        ({"size": "x"}, "size"),
+        ({"mode": "psychic"}, "mode"),
+    ],
+)
+def test_bad_paging_is_a_problem_naming_it(client, coordinator, params, field):
+    response = client.get(reverse("workspace:library"), params)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_infinite_scroll_walks_every_asset_once(client, coordinator):
+    ids = {in_review().pk for _ in range(7)}
+    seen, params = [], {"size": 3}
+    url = reverse("workspace:library")
+    response = client.get(url, params)
+    while True:
+        page = response.context["page"]
+        seen += [asset.pk for asset in page.assets]
+        if not page.next_cursor:
+            break
+        response = client.get(url, {**params, "cursor": page.next_cursor}, HTTP_HX_REQUEST="true")
+        assert "<aside" not in response.content.decode()  # a fragment, not the page
+    assert sorted(seen) == sorted(ids)
+
+
+def test_search_finds_by_caption_words(client, coordinator):
+    from ugc.services.search_index import refresh_search_vectors
+
+    hit = in_review(caption="red sneakers on the beach")
+    miss = in_review(caption="a blue mug")
+    refresh_search_vectors([hit.pk, miss.pk])
+    body = client.get(reverse("workspace:library"), {"q": "sneakers"}).content.decode()
+    assert f'id="tile-{hit.pk}"' in body
+    assert f'id="tile-{miss.pk}"' not in body
+
+
+def _library_queries(client, count: int) -> int:
+    for _ in range(count):
+        asset = in_review()
+        RenditionFactory(asset=asset, width=320)
+        RenditionFactory(asset=asset, width=640)
+        ProductLineTagFactory(asset=asset)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("workspace:library"), {"size": 100})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_library_query_count_does_not_grow_with_the_page(client, coordinator):
+    small = _library_queries(client, 10)
+    large = _library_queries(client, 40)  # 50 assets on the page now
+    assert small == large
+
+
+def test_analyst_sees_the_library_without_actions(client, analyst):
+    in_review()
+    body = client.get(reverse("workspace:library")).content.decode()
+    assert "Bulk actions" not in body
+    assert 'id="grid"' in body
