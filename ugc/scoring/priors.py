@@ -16,7 +16,7 @@ MIN_GROUP_ASSETS = 5
 # Bounds on the prior's weight (alpha + beta, in impressions or clicks): never so weak
 # that one lucky click wins, never so strong that evidence cannot move it.
 MIN_STRENGTH = 2.0
-MAX_STRENGTH = 10_000.0
+MAX_STRENGTH = 1_000.0
 # The prior when nothing is known at all: a weak 2 % click rate.
 FALLBACK_MEAN = 0.02
 FALLBACK_STRENGTH = 50.0

@@ -26,9 +26,6 @@ from ugc.scoring import MODEL_VERSION, parts, priors
 logger = logging.getLogger(__name__)
 
 PLATFORMS = [value for value, _ in Platform.choices]
-# Incremental runs look back this much before the last run's start, so a row committed
-# late with an earlier timestamp is still seen (rescoring an asset twice is harmless).
-WATERMARK_OVERLAP = dt.timedelta(minutes=2)
 SCORING_LOCK = 0x5C0E  # advisory lock key of score writes
 DEFAULT_WEIGHTS = {
     "quality": 0.25,
@@ -91,16 +88,16 @@ WITH perf_by_source AS (
 SELECT a.id::float8,
        coalesce(array_position(%(platforms)s::text[], a.source_platform::text), 0)::float8,
        coalesce(ltag.line, ptag.line, -1)::float8,
-       coalesce(a.quality_score, 'NaN')::float8,
+       coalesce(a.quality_score::float8, 'NaN'),
        coalesce(a.width, 0)::float8, coalesce(a.height, 0)::float8,
        (extract(epoch FROM %(as_of)s - coalesce(a.posted_at, a.created_at)) / 86400)::float8,
        coalesce(a.creator_id, -1)::float8,
        coalesce(a.duplicate_of_id, -1)::float8,
        coalesce(perf.imp, 0)::float8, coalesce(perf.clk, 0)::float8,
        coalesce(perf.conv, 0)::float8, coalesce(perf.rev, 0)::float8,
-       coalesce(eng.engagements, 'NaN')::float8, coalesce(eng.impressions, 'NaN')::float8,
-       coalesce(eng.reach, 'NaN')::float8,
-       coalesce(ptag.s, 'NaN')::float8, coalesce(ltag.s, 'NaN')::float8
+       coalesce(eng.engagements::float8, 'NaN'), coalesce(eng.impressions::float8, 'NaN'),
+       coalesce(eng.reach::float8, 'NaN'),
+       coalesce(ptag.s::float8, 'NaN'), coalesce(ltag.s::float8, 'NaN')
 FROM ugc_asset a
 LEFT JOIN perf ON perf.asset_id = a.id
 LEFT JOIN eng ON eng.asset_id = a.id
@@ -135,6 +132,13 @@ PG_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 def weights() -> dict[str, float]:
     return parts.normalised_weights(getattr(settings, "SCORING_WEIGHTS", DEFAULT_WEIGHTS))
+
+
+def watermark_overlap() -> dt.timedelta:
+    """How far before the last run's start an incremental run looks, so that a row
+    committed late with an earlier timestamp is still seen (rescoring twice is harmless).
+    It should outlast the longest transaction that writes performance."""
+    return dt.timedelta(seconds=float(getattr(settings, "SCORING_WATERMARK_OVERLAP_SECONDS", 300)))
 
 
 def half_life_days() -> float:
@@ -382,7 +386,7 @@ def rescore_new_data(now: dt.datetime | None = None) -> RunSummary:
 
     started = now or timezone.now()
     last = ScoringRun.objects.order_by("-finished_at").first()
-    since = last.data_until - WATERMARK_OVERLAP if last else None
+    since = last.data_until - watermark_overlap() if last else None
     return rescore_assets(list(assets_with_new_data(since)), started)
 
 
