@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from analytics.api.collect import CollectView
+from analytics.api.utm import UtmLinkView
 
 # The analytics API: /api/v1/collect (public, publishable key) and /api/v1/analytics/...
-urlpatterns: list = []
+urlpatterns = [
+    path("collect", CollectView.as_view(), name="collect"),
+    path("analytics/utm-links", UtmLinkView.as_view(), name="utm-links"),
+]

@@ -1,0 +1,226 @@
+"""POST /api/v1/collect: a storefront's batch of events, by publishable key.
+
+Checks run cheapest first: size (413) -> content type (415) -> JSON (400) ->
+key (400 missing, 404 unknown) -> origin (403) -> events list (400) -> crawler
+(counted, dropped) -> each event on its own -> one write -> 202 after commit.
+
+The body is JSON sent either as `text/plain;charset=UTF-8` (navigator.sendBeacon,
+which cannot set headers, so no preflight) or `application/json` (fetch), so it
+is read raw and parsed with the standard library rather than by a DRF parser,
+and events are checked by analytics.events, not by a serializer per event.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from analytics import useragents
+from analytics.api.serializers import CollectBatchSerializer, CollectReceiptSerializer
+from analytics.events import MAX_BATCH, ClockWindow, Rejected, parse_event
+from analytics.services import collect as collect_service
+from config.api.schema import problem_response
+from ugc.api.public import PREFLIGHT_MAX_AGE, origin_allowed, site_for_key
+
+ACCEPTED_TYPES = ("application/json", "text/plain")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The batch is larger than ANALYTICS_COLLECT_MAX_BYTES."
+    default_code = "too_large"
+
+
+def _invalid(field: str, message: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({field: [message]})
+
+
+def _query_key(request) -> str:
+    return request.query_params.get("key") or request.headers.get("X-Site-Key") or ""
+
+
+def read_batch(request) -> dict:
+    """The parsed body, or the problem with it."""
+    limit = settings.ANALYTICS_COLLECT_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {limit} bytes.")
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES:
+        raise exceptions.UnsupportedMediaType(
+            content_type or "none",
+            detail="Send the batch as application/json or text/plain (sendBeacon), "
+            f"not {content_type or 'no Content-Type'}.",
+        )
+    body = request.body
+    if len(body) > limit:
+        raise PayloadTooLarge(f"The body is larger than the limit of {limit} bytes.")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise exceptions.ParseError('The body must be a JSON object: {"events": [...]}.')
+    return payload
+
+
+def batch_events(payload: dict) -> list:
+    events = payload.get("events")
+    if not isinstance(events, list):
+        raise _invalid("events", "A list of events is required.")
+    if len(events) > MAX_BATCH:
+        raise _invalid("events", f"At most {MAX_BATCH} events per batch, not {len(events)}.")
+    return events
+
+
+def _clock() -> ClockWindow:
+    return ClockWindow(
+        received_at=timezone.now(),
+        past=timedelta(days=settings.ANALYTICS_CLIENT_TIME_MAX_AGE_DAYS),
+        future=timedelta(seconds=settings.ANALYTICS_CLIENT_TIME_MAX_AHEAD_SECONDS),
+    )
+
+
+def _bot_pattern():
+    return useragents.bot_pattern(
+        tuple(settings.ANALYTICS_BOT_USER_AGENTS), settings.ANALYTICS_HEADLESS_IS_BOT
+    )
+
+
+def check_events(raw_events: list, clock: ClockWindow) -> tuple[list, list[dict]]:
+    """(good events, [{index, reason}] for the others)."""
+    good, rejected = [], []
+    for index, raw in enumerate(raw_events):
+        try:
+            good.append(parse_event(raw, clock))
+        except Rejected as exc:
+            rejected.append({"index": index, "reason": str(exc)})
+    return good, rejected
+
+
+class CollectView(APIView):
+    """Public: the publishable key is the credential, the site's origins bound CORS.
+    Not throttled: a busy storefront sends beacons in bursts, and every one is cheap."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    def initial(self, request, *args, **kwargs):
+        self.site = None
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="collect_events",
+        summary="Collect a batch of storefront events",
+        description=(
+            "Up to 500 events per batch, JSON sent as application/json or text/plain "
+            "(navigator.sendBeacon). Each event is checked on its own: bad ones are listed "
+            "in `rejected` with their index and reason, good ones are stored. An event_id "
+            "already stored is counted in `duplicates` and stored once. The 202 comes after "
+            "the events are durably stored. Requests from known crawlers are counted in "
+            "`bots` and not stored."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "key",
+                OpenApiTypes.STR,
+                description="The site's publishable key; or X-Site-Key, or `key` in the body.",
+            ),
+        ],
+        request=CollectBatchSerializer,
+        responses={
+            202: CollectReceiptSerializer,
+            400: problem_response("Not JSON, no events list, over 500 events, or no key"),
+            403: problem_response("The Origin is not among the site's allowed origins"),
+            404: problem_response("No site has this publishable key"),
+            413: problem_response("The body is larger than ANALYTICS_COLLECT_MAX_BYTES"),
+            415: problem_response("Neither application/json nor text/plain"),
+            503: OpenApiResponse(
+                description="The database cannot be reached; retry after Retry-After seconds"
+            ),
+        },
+        tags=["public"],
+    )
+    def post(self, request):
+        payload = read_batch(request)
+        self.site = self._site(request, payload)
+        raw_events = batch_events(payload)
+        if useragents.is_bot(request.headers.get("User-Agent", ""), _bot_pattern()):
+            return self._bots(len(raw_events))
+        clock = _clock()
+        events, rejected = check_events(raw_events, clock)
+        stored = collect_service.store_events(
+            site_id=self.site["id"],
+            events=events,
+            received_at=clock.received_at,
+            ip_hash=collect_service.address_hash(
+                BaseThrottle().get_ident(request),
+                site_id=self.site["id"],
+                day=clock.received_at.date(),
+            ),
+            device_class=useragents.device_class(request.headers.get("User-Agent", "")),
+        )
+        return self._receipt(stored.accepted, stored.duplicates, rejected, 0)
+
+    def _site(self, request, payload: dict) -> dict:
+        key = _query_key(request) or payload.get("key") or ""
+        if not isinstance(key, str) or not key:
+            raise _invalid("key", 'A publishable key is needed: ?key=, X-Site-Key or "key".')
+        site = site_for_key(key)
+        if site is None:
+            raise exceptions.NotFound("No site has this publishable key.")
+        origin = request.headers.get("Origin")
+        if origin is not None and not origin_allowed(site, origin):
+            raise exceptions.PermissionDenied(
+                "This origin is not among the site's allowed origins."
+            )
+        return site
+
+    def _bots(self, count: int) -> JsonResponse:
+        collect_service.count_bots(site_id=self.site["id"], day=timezone.now().date(), events=count)
+        return self._receipt(0, 0, [], count)
+
+    def _receipt(self, accepted: int, duplicates: int, rejected: list, bots: int):
+        body = {"accepted": accepted, "duplicates": duplicates, "rejected": rejected, "bots": bots}
+        return JsonResponse(body, status=status.HTTP_202_ACCEPTED)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        origin = request.headers.get("Origin")
+        site = self.site
+        if site is None and origin and _query_key(request):
+            site = site_for_key(_query_key(request))  # an early 4xx: readable by the widget
+        if site is not None and origin_allowed(site, origin):
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Expose-Headers"] = "Retry-After"
+        patch_vary_headers(response, ("Origin",))
+        return response
+
+    def options(self, request, *args, **kwargs):
+        """The CORS preflight of a fetch with application/json: the contract puts the key
+        in the query string, so the site, and its origins, are known here."""
+        origin = request.headers.get("Origin")
+        site = site_for_key(request.query_params.get("key") or "")
+        response = HttpResponse(status=204)
+        if site is not None and origin_allowed(site, origin):
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Content-Type, X-Site-Key"
+            response["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+        patch_vary_headers(response, ("Origin",))
+        return response

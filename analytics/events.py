@@ -1,0 +1,209 @@
+"""The collect contract's events, checked in plain Python (no Django import).
+
+A batch may hold up to MAX_BATCH events. Each event is checked on its own: a bad
+one is rejected with its index and a reason, and its good neighbours are kept.
+No serializer per event: at tens of thousands of events a second the checks
+below are the budget, so they stay simple comparisons and one parse per field.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+MAX_BATCH = 500
+MAX_ID = 64  # visitor_id, session_id
+MAX_URL = 2048
+MAX_NAME = 100  # gallery, product_sku, experiment, variant
+MAX_VALUE = Decimal("100000000000")  # numeric(14, 3)
+MAX_POSITION = 100_000
+
+EVENT_TYPES = frozenset(
+    {
+        "page_view",
+        "gallery_view",
+        "asset_impression",
+        "asset_click",
+        "lightbox_open",
+        "product_click",
+        "add_to_cart",
+        "checkout_start",
+        "lead",
+        "purchase",
+    }
+)
+# The field an event of this type cannot do without.
+REQUIRED_BY_TYPE = {
+    "asset_impression": "asset_id",
+    "asset_click": "asset_id",
+    "lightbox_open": "asset_id",
+    "gallery_view": "gallery",
+    "product_click": "product_sku",
+    "add_to_cart": "product_sku",
+    "purchase": "value",
+}
+# Interactions with a gallery: the touches that the `ugc_gallery` channel stands for.
+GALLERY_TYPES = frozenset({"gallery_view", "asset_click", "lightbox_open"})
+_TYPES_TEXT = ", ".join(sorted(EVENT_TYPES))
+
+
+class Rejected(ValueError):
+    """One event that cannot be stored; the message is the reason the client sees."""
+
+
+@dataclass(slots=True)
+class Event:
+    event_id: str
+    type: str
+    client_time: datetime
+    time_clamped: bool
+    visitor_id: str
+    session_id: str
+    page_url: str
+    referrer: str
+    asset_id: int | None
+    gallery: str | None
+    product_sku: str | None
+    position: int | None
+    value: Decimal | None
+    currency: str | None
+    experiment: str | None
+    variant: str | None
+
+
+@dataclass(frozen=True)
+class ClockWindow:
+    """Client times outside [received - past, received + future] are absurd: clamped
+    to the nearest bound and flagged, so one wrong device clock cannot move an event
+    years away from when we saw it."""
+
+    received_at: datetime
+    past: timedelta
+    future: timedelta
+
+    def clamp(self, moment: datetime) -> tuple[datetime, bool]:
+        earliest = self.received_at - self.past
+        latest = self.received_at + self.future
+        if moment < earliest:
+            return earliest, True
+        if moment > latest:
+            return latest, True
+        return moment, False
+
+
+def parse_event(raw, clock: ClockWindow) -> Event:
+    """An Event, or Rejected naming the field at fault."""
+    if not isinstance(raw, dict):
+        raise Rejected("An event must be a JSON object.")
+    kind = raw.get("type")
+    if kind not in EVENT_TYPES:
+        raise Rejected(f"type must be one of: {_TYPES_TEXT}.")
+    needed = REQUIRED_BY_TYPE.get(kind)
+    if needed and raw.get(needed) in (None, ""):
+        raise Rejected(f"{needed} is required for a {kind} event.")
+    client_time, clamped = clock.clamp(_client_time(raw.get("client_time")))
+    return Event(
+        event_id=_event_id(raw.get("event_id")),
+        type=kind,
+        client_time=client_time,
+        time_clamped=clamped,
+        visitor_id=_identifier(raw.get("visitor_id"), "visitor_id", required=True),
+        session_id=_identifier(raw.get("session_id"), "session_id", required=False),
+        page_url=_url(raw.get("page_url"), "page_url"),
+        referrer=_url(raw.get("referrer"), "referrer"),
+        asset_id=_whole(raw.get("asset_id"), "asset_id", 1, 2**63 - 1),
+        gallery=_name(raw.get("gallery"), "gallery"),
+        product_sku=_name(raw.get("product_sku"), "product_sku"),
+        position=_whole(raw.get("position"), "position", 0, MAX_POSITION),
+        value=_value(raw.get("value")),
+        currency=_currency(raw.get("currency")),
+        experiment=_name(raw.get("experiment"), "experiment"),
+        variant=_name(raw.get("variant"), "variant"),
+    )
+
+
+def _event_id(value) -> str:
+    if not isinstance(value, str):
+        raise Rejected("event_id is required: a UUID string.")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise Rejected("event_id is not a UUID.") from None
+
+
+def _client_time(value) -> datetime:
+    if isinstance(value, bool) or value is None:
+        raise Rejected("client_time is required: epoch milliseconds or an ISO-8601 string.")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or abs(value) > 8.64e15:  # JavaScript's Date range
+            raise Rejected("client_time is out of range.")
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    raise Rejected("client_time must be epoch milliseconds or an ISO-8601 string.")
+
+
+def _identifier(value, field: str, *, required: bool) -> str:
+    if value is None or value == "":
+        if required:
+            raise Rejected(f"{field} is required.")
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_ID:
+        raise Rejected(f"{field} must be a string of at most {MAX_ID} characters.")
+    return value
+
+
+def _url(value, field: str) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        raise Rejected(f"{field} must be a URL of at most {MAX_URL} characters.")
+    if not value.startswith(("https://", "http://")):
+        raise Rejected(f"{field} must be an http or https URL.")
+    return value
+
+
+def _name(value, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_NAME:
+        raise Rejected(f"{field} must be a string of at most {MAX_NAME} characters.")
+    return value
+
+
+def _whole(value, field: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Rejected(f"{field} must be a whole number from {low} to {high}.")
+    return value
+
+
+def _value(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or len(str(value)) > 30:
+        raise Rejected('value must be a decimal number such as "19.99".')
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise Rejected('value must be a decimal number such as "19.99".') from None
+    if not amount.is_finite() or not 0 <= amount < MAX_VALUE:
+        raise Rejected("value must be zero or more and below 100,000,000,000.")
+    return amount.quantize(Decimal("0.001"))
+
+
+def _currency(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) != 3 or not value.isalpha():
+        raise Rejected("currency must be a three-letter ISO 4217 code.")
+    return value.upper()
