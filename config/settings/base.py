@@ -282,6 +282,10 @@ ANALYTICS_HEADLESS_IS_BOT = env_bool("ANALYTICS_HEADLESS_IS_BOT", False)
 ANALYTICS_COLLECT_MAX_BYTES = env_int("ANALYTICS_COLLECT_MAX_BYTES", 2 * 1024 * 1024)
 # Events without a session_id start a new session after this much inactivity.
 ANALYTICS_SESSION_TIMEOUT_MINUTES = env_int("ANALYTICS_SESSION_TIMEOUT_MINUTES", 30)
+# KPIs: a buyer "interacted with UGC" when they clicked a gallery item this many days
+# before ordering; the beat rolls today's KPIs up this often (seconds).
+ANALYTICS_UGC_LOOKBACK_DAYS = env_int("ANALYTICS_UGC_LOOKBACK_DAYS", 7)
+ANALYTICS_ROLLUP_EVERY_SECONDS = env_int("ANALYTICS_ROLLUP_EVERY_SECONDS", 300)
 # Retry-After of the 503 answered while the database cannot be reached.
 DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 5)
 
@@ -371,6 +375,11 @@ CELERY_BEAT_SCHEDULE.update(
         "drop-expired-event-partitions": {
             "task": "analytics.tasks.drop_expired_event_partitions",
             "schedule": 24 * 3600.0,
+        },
+        # Days with new events or changed orders, plus yesterday and today so far.
+        "rollup-kpis": {
+            "task": "analytics.tasks.rollup_pending",
+            "schedule": float(ANALYTICS_ROLLUP_EVERY_SECONDS),
         },
     }
 )
