@@ -8,6 +8,7 @@ the next month would not collide with the first copy; `EventReceipt`, one small
 row per event id, is what keeps deduplication exact across months.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from analytics.channels import CHANNELS
@@ -135,3 +136,176 @@ class BotCount(models.Model):
 
     def __str__(self):
         return f"{self.day}: {self.events}"
+
+
+# --- KPIs: daily rollups and spend (issue 7, second half) ---------------------------------
+#
+# Four daily fact tables, each keyed by (day, a few dimension columns), kept by
+# analytics.services.rollups and read by analytics.selectors. Four and not one
+# because their grains differ and do not nest: an asset's impressions have no
+# channel, a session has no asset, an order line has a product but no gallery.
+# Reach (distinct visitors) does not add up over days, so the asset and session
+# rows keep the day's visitors as a set of 64-bit hashes (`visitors`, 8 bytes a
+# visitor-day); a range's reach is the size of the union of its days' sets.
+
+
+class DailyAssetStats(models.Model):
+    """What the galleries showed and what it led to, per day, site, asset and gallery.
+    `asset_id` is NULL for gallery-level events (a gallery_view names no asset);
+    `gallery` is "" for an asset event that named no gallery."""
+
+    day = models.DateField()
+    site_id = models.BigIntegerField()
+    asset_id = models.BigIntegerField(null=True)
+    gallery = models.CharField(max_length=100, default="", blank=True)
+    gallery_views = models.PositiveBigIntegerField(default=0)
+    impressions = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+    lightbox_opens = models.PositiveBigIntegerField(default=0)
+    product_clicks = models.PositiveBigIntegerField(default=0)
+    # Orders that day by visitors who clicked this asset in the UGC lookback before
+    # ordering, and their net revenue: "assisted", each order counted for every asset
+    # it touched (attribution runs split the credit).
+    conversions = models.PositiveBigIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    visitors = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "site_id", "asset_id", "gallery"],
+                name="daily_asset_stats_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(fields=["asset_id", "day"], name="daily_asset_stats_asset"),
+            models.Index(fields=["gallery", "day"], name="daily_asset_stats_gallery"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} asset {self.asset_id} in {self.gallery or '-'}"
+
+
+class DailySessionStats(models.Model):
+    """Sessions started that day per site, channel, campaign, device class and whether
+    the session interacted with UGC (see analytics.services.rollups)."""
+
+    day = models.DateField()
+    site_id = models.BigIntegerField()
+    channel = models.CharField(max_length=20)
+    campaign = models.CharField(max_length=200, blank=True)
+    device_class = models.CharField(max_length=10)
+    ugc_interacted = models.BooleanField()
+    sessions = models.PositiveBigIntegerField(default=0)
+    bounces = models.PositiveBigIntegerField(default=0)
+    page_views = models.PositiveBigIntegerField(default=0)
+    duration_seconds = models.FloatField(default=0)
+    leads = models.PositiveBigIntegerField(default=0)
+    cart_sessions = models.PositiveBigIntegerField(default=0)
+    cart_purchase_sessions = models.PositiveBigIntegerField(default=0)
+    purchase_sessions = models.PositiveBigIntegerField(default=0)
+    visitors = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "site_id", "channel", "campaign", "device_class", "ugc_interacted"],
+                name="daily_session_stats_key",
+            )
+        ]
+        indexes = [models.Index(fields=["channel", "day"], name="daily_session_stats_channel")]
+
+    def __str__(self):
+        return f"{self.day} {self.channel} {self.campaign}"
+
+
+class DailyOrderStats(models.Model):
+    """Orders placed that day (not cancelled) per site, channel, campaign, UGC
+    interaction and currency. Site, channel and campaign come from the buyer's last
+    session before the order; `site_id` is NULL for an order whose visitor we never saw."""
+
+    day = models.DateField()
+    site_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20)
+    campaign = models.CharField(max_length=200, blank=True)
+    ugc_interacted = models.BooleanField()
+    currency = models.CharField(max_length=3)
+    orders = models.PositiveBigIntegerField(default=0)
+    new_customers = models.PositiveBigIntegerField(default=0)
+    gross_revenue = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    discounts = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    refunds = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    net_revenue = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    sessions_before_purchase = models.PositiveBigIntegerField(default=0)
+    buyers_with_sessions = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "site_id", "channel", "campaign", "ugc_interacted", "currency"],
+                name="daily_order_stats_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.channel} {self.orders} orders"
+
+
+class DailyProductStats(models.Model):
+    """Order lines of that day's orders per product (and its line at rollup time)."""
+
+    day = models.DateField()
+    product_id = models.BigIntegerField()
+    product_line_id = models.BigIntegerField(null=True)
+    ugc_interacted = models.BooleanField()
+    currency = models.CharField(max_length=3)
+    orders = models.PositiveBigIntegerField(default=0)
+    units = models.PositiveBigIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "product_id", "ugc_interacted", "currency"],
+                name="daily_product_stats_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["product_id", "day"], name="daily_product_stats_product"),
+            models.Index(fields=["product_line_id", "day"], name="daily_product_stats_line"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} product {self.product_id}"
+
+
+class RollupWatermark(models.Model):
+    """Events received and orders changed up to `value` are in the rollups."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.value}"
+
+
+class Spend(models.Model):
+    """Advertising spend for one day, channel and campaign, as imported (CSV or API)."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    campaign = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "channel", "campaign"], name="spend_per_day"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="spend_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.channel}/{self.campaign}: {self.amount} {self.currency}"

@@ -17,3 +17,29 @@ def drop_expired_event_partitions() -> list[str]:
     from analytics.services.partitions import drop_expired_event_partitions as drop
 
     return drop()
+
+
+@shared_task
+def rollup_day(day: str) -> dict:
+    """Recompute one day's KPI tables (ISO date) and send its asset numbers to ugc;
+    re-running a day rewrites the same rows."""
+    from datetime import date
+
+    from analytics.services.rollups import push_asset_performance
+    from analytics.services.rollups import rollup_day as roll
+
+    done = roll(date.fromisoformat(day))
+    return {"day": day, "assets": done.asset_rows, "pushed": push_asset_performance(done.day)}
+
+
+@shared_task
+def rollup_pending() -> list[str]:
+    """Beat: roll up every day with new events or changed orders since the watermark,
+    plus yesterday and today so far."""
+    from analytics.services.rollups import push_asset_performance
+    from analytics.services.rollups import rollup_pending as roll
+
+    days = roll()
+    for day in days:
+        push_asset_performance(day)
+    return [day.isoformat() for day in days]

@@ -1,0 +1,325 @@
+"""KPI reads: counters summed from the daily rollup tables for one slice and period.
+
+A slice is a dimension (all, asset, gallery, product, product_line, platform,
+channel, campaign) with its key, optionally one site, one currency and one side of
+the UGC split. Each source table answers only for the dimensions it has; the
+others leave their counters at None ("not measured here"), which the KPI
+formulas in analytics.kpis carry through. Platform, product and product-line
+slices of the asset numbers join the asset's platform and accepted tags at read
+time. Reach is the distinct union of the days' visitor hashes (see
+analytics.services.rollups).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+
+from django.db import connection
+
+from analytics import kpis
+from analytics.kpis import Period
+
+DIMENSIONS = (
+    "all", "asset", "gallery", "product", "product_line", "platform", "channel", "campaign",
+)  # fmt: skip
+SOCIAL_CHANNELS = ("organic_social", "paid_social", "ugc_gallery")
+
+TAGGED_WITH_PRODUCT = (
+    "SELECT asset_id FROM ugc_producttag WHERE product_id = %(key)s AND accepted AND NOT dismissed"
+)
+TAGGED_WITH_LINE = (
+    "SELECT asset_id FROM ugc_productlinetag WHERE product_line_id = %(key)s "
+    "AND accepted AND NOT dismissed UNION "
+    "SELECT pt.asset_id FROM ugc_producttag pt JOIN commerce_product p ON p.id = pt.product_id "
+    "WHERE p.product_line_id = %(key)s AND pt.accepted AND NOT pt.dismissed"
+)
+ASSET_FILTERS = {
+    "all": "TRUE",
+    "asset": "t.asset_id = %(key)s",
+    "gallery": "t.gallery = %(key)s",
+    "platform": "t.asset_id IN (SELECT id FROM ugc_asset WHERE source_platform = %(key)s)",
+    "product": f"t.asset_id IN ({TAGGED_WITH_PRODUCT})",
+    "product_line": f"t.asset_id IN ({TAGGED_WITH_LINE})",
+}
+SOCIAL_FILTERS = {
+    "all": "TRUE",
+    "asset": "s.asset_id = %(key)s",
+    "platform": "s.asset_id IN (SELECT id FROM ugc_asset WHERE source_platform = %(key)s)",
+    "product": f"s.asset_id IN ({TAGGED_WITH_PRODUCT})",
+    "product_line": f"s.asset_id IN ({TAGGED_WITH_LINE})",
+}
+TRAFFIC_FILTERS = {
+    "all": "TRUE",
+    "channel": "t.channel = %(key)s",
+    "campaign": "t.campaign = %(key)s",
+}
+PRODUCT_FILTERS = {
+    "product": "t.product_id = %(key)s",
+    "product_line": "t.product_line_id = %(key)s",
+}
+
+
+@dataclass(frozen=True)
+class Slice:
+    dimension: str = "all"
+    key: object = None
+    site_id: int | None = None
+    currency: str | None = None
+    ugc: bool | None = None  # None: both sides of the UGC split
+
+
+def _where(slice_: Slice, base: str, *, site: bool = True, ugc: bool = True) -> str:
+    parts = [base, "t.day BETWEEN %(start)s AND %(end)s"]
+    if site and slice_.site_id is not None:
+        parts.append("t.site_id = %(site)s")
+    if ugc and slice_.ugc is not None:
+        parts.append("t.ugc_interacted = %(ugc)s")
+    return " AND ".join(parts)
+
+
+def _params(slice_: Slice, period: Period) -> dict:
+    return {
+        "key": slice_.key,
+        "site": slice_.site_id,
+        "ugc": slice_.ugc,
+        "currency": slice_.currency,
+        "start": period.start,
+        "end": period.end,
+    }
+
+
+def _fetch(sql: str, params: dict, by_day: bool, found: dict | None = None) -> dict:
+    """{day or None: {column: value}} for a statement whose first column is the day,
+    merged into `found` when given."""
+    found = {} if found is None else found
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description][1:]
+        for row in cursor:
+            values = dict(zip(names, row[1:], strict=True))
+            found.setdefault(row[0] if by_day else None, {}).update(values)
+    return found
+
+
+def _with_distinct(sql: str, table: str, where: str, name: str, params, by_day) -> dict:
+    """The sums, then the distinct count of the rows' visitor hashes (a union of sets,
+    so not a sum) as `name`."""
+    found = _fetch(sql, params, by_day)
+    day = "t.day" if by_day else "NULL::date"
+    group = "GROUP BY t.day" if by_day else ""
+    union = (
+        f"SELECT {day} AS day, count(DISTINCT v) AS {name} "  # noqa: S608
+        f"FROM {table} t CROSS JOIN LATERAL unnest(t.visitors) v {where} {group}"
+    )
+    return _fetch(union, params, by_day, found) if found else found
+
+
+def _grouped(select: str, table: str, where: str, by_day: bool) -> str:
+    day = "t.day" if by_day else "NULL::date"
+    group = "GROUP BY t.day" if by_day else ""
+    return f"SELECT {day} AS day, {select} FROM {table} t {where} {group}"  # noqa: S608
+
+
+ASSET_SELECT = """
+    sum(t.gallery_views) AS gallery_views, sum(t.impressions) AS impressions,
+    sum(t.clicks) AS clicks, sum(t.lightbox_opens) AS lightbox_opens,
+    sum(t.product_clicks) AS product_clicks, sum(t.conversions) AS ugc_conversions,
+    sum(t.revenue) AS ugc_revenue
+"""
+
+
+def asset_counters(slice_: Slice, period: Period, by_day: bool = False) -> dict:
+    base = ASSET_FILTERS.get(slice_.dimension)
+    if base is None or slice_.ugc is not None:
+        return {}
+    table = "analytics_dailyassetstats"
+    where = "WHERE " + _where(slice_, base, ugc=False)
+    sql = _grouped(ASSET_SELECT, table, where, by_day)
+    return _with_distinct(sql, table, where, "reach", _params(slice_, period), by_day)
+
+
+SESSION_SELECT = f"""
+    sum(t.sessions) AS sessions, sum(t.bounces) AS bounces,
+    sum(t.duration_seconds) AS duration_seconds, sum(t.leads) AS leads,
+    sum(t.cart_sessions) AS cart_sessions, sum(t.cart_purchase_sessions) AS cart_purchase_sessions,
+    sum(t.purchase_sessions) AS purchase_sessions,
+    sum(t.sessions) FILTER (WHERE t.channel IN {SOCIAL_CHANNELS}) AS social_sessions
+"""
+
+
+def session_counters(slice_: Slice, period: Period, by_day: bool = False) -> dict:
+    base = TRAFFIC_FILTERS.get(slice_.dimension)
+    if base is None:
+        return {}
+    table = "analytics_dailysessionstats"
+    where = "WHERE " + _where(slice_, base)
+    sql = _grouped(SESSION_SELECT, table, where, by_day)
+    return _with_distinct(sql, table, where, "visitors", _params(slice_, period), by_day)
+
+
+ORDER_SELECT = """
+    sum(t.orders) AS orders, sum(t.new_customers) AS new_customers,
+    sum(t.gross_revenue) AS gross_revenue, sum(t.discounts) AS discounts,
+    sum(t.refunds) AS refunds, sum(t.net_revenue) AS net_revenue,
+    sum(t.sessions_before_purchase) AS sessions_before_purchase,
+    sum(t.buyers_with_sessions) AS buyers_with_sessions
+"""
+PRODUCT_SELECT = """
+    sum(t.orders) AS orders, sum(t.units) AS units, sum(t.revenue) AS gross_revenue,
+    sum(t.revenue) AS net_revenue
+"""
+
+
+def order_counters(slice_: Slice, period: Period, by_day: bool = False) -> dict:
+    if slice_.dimension in TRAFFIC_FILTERS:
+        base, table, select = TRAFFIC_FILTERS[slice_.dimension], "dailyorderstats", ORDER_SELECT
+    elif slice_.dimension in PRODUCT_FILTERS:
+        base, table = PRODUCT_FILTERS[slice_.dimension], "dailyproductstats"
+        select = PRODUCT_SELECT
+    else:
+        return {}
+    where = "WHERE " + _where(slice_, base, site=table == "dailyorderstats")
+    if slice_.currency is not None:
+        where += " AND t.currency = %(currency)s"
+    sql = _grouped(select, f"analytics_{table}", where, by_day)
+    return _fetch(sql, _params(slice_, period), by_day)
+
+
+def spend_counters(slice_: Slice, period: Period, by_day: bool = False) -> dict:
+    if slice_.dimension not in TRAFFIC_FILTERS or slice_.ugc is not None:
+        return {}
+    base = TRAFFIC_FILTERS[slice_.dimension]
+    where = f"WHERE {base} AND t.day BETWEEN %(start)s AND %(end)s"
+    if slice_.currency is not None:
+        where += " AND t.currency = %(currency)s"
+    sql = _grouped("sum(t.amount) AS spend", "analytics_spend", where, by_day)
+    return _fetch(sql, _params(slice_, period), by_day)
+
+
+# Platform counters are lifetime totals at the moment of a snapshot: an asset's
+# engagement in a period is its last snapshot by the period's end less its last
+# snapshot before the period began (none: since it was posted).
+SOCIAL_SQL = """
+WITH ending AS (
+    SELECT DISTINCT ON (s.asset_id) s.asset_id, s.impressions, s.reach,
+           s.likes + s.comments + s.saves + s.shares AS engagements
+    FROM ugc_assetengagementsnapshot s
+    WHERE {where} AND s.captured_at < %(end)s::date + 1
+    ORDER BY s.asset_id, s.captured_at DESC
+), starting AS (
+    SELECT DISTINCT ON (s.asset_id) s.asset_id, s.impressions, s.reach,
+           s.likes + s.comments + s.saves + s.shares AS engagements
+    FROM ugc_assetengagementsnapshot s
+    WHERE {where} AND s.captured_at < %(start)s::date
+    ORDER BY s.asset_id, s.captured_at DESC
+)
+SELECT NULL::date,
+       sum(e.impressions - COALESCE(b.impressions, 0)) AS platform_impressions,
+       sum(e.reach - COALESCE(b.reach, 0)) AS platform_reach,
+       sum(e.engagements - COALESCE(b.engagements, 0)) AS engagements,
+       count(*) AS snapshots
+FROM ending e LEFT JOIN starting b USING (asset_id)
+"""
+FOLLOWERS_SQL = """
+SELECT NULL::date,
+    (SELECT sum(f) FROM (SELECT DISTINCT ON (platform, handle) followers AS f
+        FROM ugc_accountfollowersnapshot WHERE {where} AND captured_at < %(start)s::date + 1
+        ORDER BY platform, handle, captured_at DESC) x) AS followers_start,
+    (SELECT sum(f) FROM (SELECT DISTINCT ON (platform, handle) followers AS f
+        FROM ugc_accountfollowersnapshot WHERE {where} AND captured_at < %(end)s::date + 1
+        ORDER BY platform, handle, captured_at DESC) x) AS followers_end
+"""
+
+
+def social_counters(slice_: Slice, period: Period) -> dict:
+    """Platform insights (ugc's engagement snapshots) and account followers."""
+    params = _params(slice_, period)
+    counters = {}
+    where = SOCIAL_FILTERS.get(slice_.dimension)
+    if where is not None and slice_.ugc is None:
+        found = _fetch(SOCIAL_SQL.format(where=where), params, False)[None]
+        if found.pop("snapshots"):
+            counters.update(found)
+    if slice_.dimension in ("all", "platform") and slice_.ugc is None:
+        where = "TRUE" if slice_.dimension == "all" else "platform = %(key)s"
+        counters.update(_fetch(FOLLOWERS_SQL.format(where=where), params, False)[None])
+    return counters
+
+
+def counters(slice_: Slice, period: Period) -> dict:
+    """Every counter the slice has over the period, summed."""
+    found: dict = {name: None for name in kpis.COUNTERS}
+    for source in (asset_counters, session_counters, order_counters, spend_counters):
+        found.update(
+            {k: v for k, v in source(slice_, period).get(None, {}).items() if v is not None}
+        )
+    found.update(social_counters(slice_, period))
+    return found
+
+
+def daily_counters(slice_: Slice, period: Period) -> dict[date, dict]:
+    """Counters per day of the period (days without data are absent)."""
+    days: dict[date, dict] = defaultdict(lambda: {name: None for name in kpis.COUNTERS})
+    for source in (asset_counters, session_counters, order_counters, spend_counters):
+        for day, values in source(slice_, period, by_day=True).items():
+            days[day].update({k: v for k, v in values.items() if v is not None})
+    return dict(sorted(days.items()))
+
+
+def main_currency(period: Period) -> str | None:
+    """The currency most of the period's orders were in: the default to report in."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT currency FROM analytics_dailyorderstats WHERE day BETWEEN %s AND %s "
+            "GROUP BY currency ORDER BY sum(orders) DESC, currency LIMIT 1",
+            [period.start, period.end],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def kpi_report(slice_: Slice, period: Period) -> dict:
+    """The funnel's KPIs for the period, the previous period of equal length and the
+    same dates a year earlier, with the relative change against each."""
+    current = kpis.funnel(counters(slice_, period))
+    previous = kpis.funnel(counters(slice_, period.previous()))
+    year_before = kpis.funnel(counters(slice_, period.year_before()))
+    return {
+        "period": {"from": period.start, "to": period.end, "kpis": current},
+        "previous_period": _period(period.previous(), previous),
+        "year_before": _period(period.year_before(), year_before),
+        "change_vs_previous_period": kpis.changes(current, previous),
+        "change_vs_year_before": kpis.changes(current, year_before),
+    }
+
+
+def _period(period: Period, values: dict) -> dict:
+    return {"from": period.start, "to": period.end, "kpis": values}
+
+
+def ugc_split(slice_: Slice, period: Period) -> dict | None:
+    """Purchase KPIs for sessions and buyers who interacted with UGC and those who did not."""
+    if slice_.dimension not in TRAFFIC_FILTERS:
+        return None
+    return {
+        name: {
+            **kpis.purchase(counters(replace(slice_, ugc=side), period)),
+            "session_conversion_rate": _session_conversion(replace(slice_, ugc=side), period),
+        }
+        for name, side in (("interacted_with_ugc", True), ("no_ugc_interaction", False))
+    }
+
+
+def _session_conversion(slice_: Slice, period: Period):
+    found = session_counters(slice_, period).get(None, {})
+    return kpis.ratio(found.get("purchase_sessions"), found.get("sessions"))
+
+
+def timeseries(slice_: Slice, period: Period) -> list[dict]:
+    """One row per day with data: that day's KPIs (reach is per day here)."""
+    return [
+        {"day": day, "kpis": kpis.funnel(values)}
+        for day, values in daily_counters(slice_, period).items()
+    ]
