@@ -65,22 +65,27 @@ def position_based_shares(paths: PathSet, first: float = 0.4, last: float = 0.4)
 
 
 def attribute_first_touch(paths: PathSet) -> Credits:
+    paths = paths.converting()
     return paths.credit_shares(first_touch_shares(paths))
 
 
 def attribute_last_touch(paths: PathSet) -> Credits:
+    paths = paths.converting()
     return paths.credit_shares(last_touch_shares(paths))
 
 
 def attribute_last_non_direct(paths: PathSet, direct: str = DIRECT) -> Credits:
+    paths = paths.converting()
     return paths.credit_shares(last_non_direct_shares(paths, direct))
 
 
 def attribute_linear(paths: PathSet) -> Credits:
+    paths = paths.converting()
     return paths.credit_shares(linear_shares(paths))
 
 
 def attribute_position_based(paths: PathSet, first: float = 0.4, last: float = 0.4) -> Credits:
+    paths = paths.converting()
     return paths.credit_shares(position_based_shares(paths, first, last))
 
 

@@ -79,14 +79,24 @@ class PathSet:
         touches: np.ndarray,
         conversions: np.ndarray,
         values: np.ndarray,
+        group: bool = True,
     ) -> PathSet:
         """One row per journey: touches flat, journey i has `lengths[i]` of them.
 
-        A journey with no conversion counts as a null on its path.
+        A journey with no conversion counts as a null on its path. `group=False`
+        keeps one path per journey: the rule-based models give the same credits
+        either way and skip the grouping's sort.
         """
         conversions = np.asarray(conversions, dtype=np.float64)
         nulls = (conversions == 0).astype(np.float64)
-        return cls.from_codes(tuple(channels), lengths, touches, conversions, values, nulls)
+        if group:
+            return cls.from_codes(tuple(channels), lengths, touches, conversions, values, nulls)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        touches = np.asarray(touches, dtype=np.int32)
+        values = np.asarray(values, dtype=np.float64)
+        _check_rows(channels, lengths, touches, conversions, values, nulls)
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        return cls(tuple(channels), offsets, touches, conversions, values, nulls)
 
     @classmethod
     def from_codes(cls, channels, lengths, touches, conversions, values, nulls) -> PathSet:
@@ -123,6 +133,26 @@ class PathSet:
     def path(self, index: int) -> list[str]:
         start, end = self.offsets[index], self.offsets[index + 1]
         return [self.channels[code] for code in self.touches[start:end]]
+
+    def converting(self) -> PathSet:
+        """Only the paths with conversions or value: all that rule-based credit depends on.
+
+        About 3% of journeys convert, so rules that need no nulls skip the rest.
+        """
+        keep = np.flatnonzero((self.conversions > 0) | (self.values != 0))
+        if len(keep) == len(self):
+            return self
+        lengths = self.offsets[keep + 1] - self.offsets[keep]
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        taken = np.repeat(self.offsets[keep] - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return PathSet(
+            self.channels,
+            offsets,
+            self.touches[taken],
+            self.conversions[keep],
+            self.values[keep],
+            self.nulls[keep],
+        )
 
     def credit_shares(self, shares: np.ndarray) -> Credits:
         """Credits from each touch's share of its path's conversions and value."""

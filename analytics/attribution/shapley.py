@@ -57,19 +57,16 @@ def shapley_shares(paths: PathSet) -> np.ndarray:
 
 def _coalitions(paths: PathSet):
     """Players (channels on converting paths), each observed set as a membership row, its worth."""
-    converting = np.flatnonzero((paths.conversions > 0) | (paths.values != 0))
-    rows = np.isin(paths.path_of_touch, converting)
+    paths = paths.converting()
     members = np.zeros((len(paths), len(paths.channels)), dtype=bool)
-    members[paths.path_of_touch[rows], paths.touches[rows]] = True
-    members = members[converting]
+    members[paths.path_of_touch, paths.touches] = True
     players = np.flatnonzero(members.any(axis=0))
-    members = members[:, players]
-    sets, inverse = np.unique(members, axis=0, return_inverse=True)
+    sets, inverse = np.unique(members[:, players], axis=0, return_inverse=True)
     inverse = inverse.ravel()
     worth = np.column_stack(
         (
-            np.bincount(inverse, paths.conversions[converting], minlength=len(sets)),
-            np.bincount(inverse, paths.values[converting], minlength=len(sets)),
+            np.bincount(inverse, paths.conversions, minlength=len(sets)),
+            np.bincount(inverse, paths.values, minlength=len(sets)),
         )
     )
     return players, sets, worth

@@ -46,9 +46,9 @@ class Journeys:
     def offsets(self) -> np.ndarray:
         return np.concatenate(([0], np.cumsum(self.lengths))).astype(np.int64)
 
-    def path_set(self) -> PathSet:
+    def path_set(self, group: bool = True) -> PathSet:
         return PathSet.from_journeys(
-            self.channels, self.lengths, self.touches, self.conversions, self.values
+            self.channels, self.lengths, self.touches, self.conversions, self.values, group
         )
 
     def path_strings(self, separator: str = " > ") -> list[str]:
