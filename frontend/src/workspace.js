@@ -117,22 +117,30 @@ function typing(event) {
   return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) || document.querySelector("dialog[open]");
 }
 
+let decided = null; // the asset whose decision is on its way: one per asset, however fast the keys
+
 function reviewKeys(event) {
   const stage = $("#review-stage");
   if (!stage || !stage.dataset.asset) return false;
   const key = event.key.toLowerCase();
+  const select = $("#review-reason");
   if (/^[1-9]$/.test(key)) {
-    const select = $("#review-reason");
     if (select && select.options[Number(key) - 1]) select.selectedIndex = Number(key) - 1;
     return true;
   }
-  const button = stage.querySelector(`button[data-key="${key}"]`);
-  if (button && !stage.classList.contains("busy")) {
-    stage.classList.add("busy"); // one decision per asset, however fast the keys come
-    button.click();
-    return true;
-  }
-  return false;
+  const decision = { a: "approve", r: "reject" }[key];
+  const form = stage.querySelector("form[hx-post]");
+  if (!decision || !form) return false;
+  if (decided === stage.dataset.asset) return true;
+  decided = stage.dataset.asset;
+  // Sent directly rather than by clicking, so a key pressed the instant the next
+  // asset appears works before htmx has wired up its form.
+  htmx.ajax("POST", form.getAttribute("hx-post"), {
+    target: "#review-stage",
+    swap: "outerHTML",
+    values: { decision, reason: select ? select.value : "" },
+  });
+  return true;
 }
 
 document.addEventListener("keydown", (event) => {
@@ -238,8 +246,7 @@ document.body.addEventListener("htmx:responseError", (event) => {
     text = problem.detail || problem.title || text;
   } catch { /* not a problem body */ }
   say(text, true);
-  const stage = $("#review-stage");
-  if (stage) stage.classList.remove("busy");
+  decided = null;
 });
 
 document.body.addEventListener("htmx:afterSettle", () => { paintSelection(); drawPins(); });

@@ -1,0 +1,106 @@
+"""The coordinator's main flows in a real browser: search then bulk approve,
+place a hotspot, and a keyboard review of ten assets."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.workspace.conftest import log_in, pictured_asset
+from tests.ugc.factories import ProductFactory
+from ugc.models import Asset, ModerationState, ProductTag, RejectionReason
+from ugc.services.search_index import refresh_search_vectors
+
+
+def test_search_then_bulk_approve(page, coordinator, workspace):
+    sneakers = [pictured_asset(i, caption=f"red sneakers look {i} #kicks") for i in range(3)]
+    mug = pictured_asset(9, caption="a blue mug on a desk")
+    refresh_search_vectors([a.pk for a in [*sneakers, mug]])
+
+    log_in(page, workspace.url)
+    expect(page.locator("#grid .tile")).to_have_count(4)
+    page.keyboard.press("/")
+    expect(page.locator("#q")).to_be_focused()
+    page.keyboard.type("sneakers")
+    page.keyboard.press("Enter")
+    expect(page.locator("#grid .tile")).to_have_count(3)
+    expect(page.locator(f"#tile-{mug.pk}")).to_have_count(0)
+
+    tiles = page.locator("#grid .tile")
+    tiles.nth(0).click()
+    tiles.nth(2).click(modifiers=["Shift"])
+    expect(page.locator("#selected-count")).to_have_text("3 selected")
+    page.screenshot_as("selected")
+    page.get_by_role("button", name=re.compile("^Approve")).click()
+    expect(page.locator("#status")).to_have_text("Approved 3 assets")
+    for asset in sneakers:
+        expect(page.locator(f"#tile-{asset.pk} .badge.m-approved")).to_have_text("Approved")
+        # The tile was swapped for a fresh one and is still selected.
+        expect(page.locator(f"#tile-{asset.pk}")).to_have_attribute("aria-selected", "true")
+    page.screenshot_as("approved")
+    states = set(
+        Asset.objects.filter(pk__in=[a.pk for a in sneakers]).values_list(
+            "moderation_state", flat=True
+        )
+    )
+    assert states == {ModerationState.APPROVED}
+    assert Asset.objects.get(pk=mug.pk).moderation_state == ModerationState.PENDING
+
+
+def test_place_a_hotspot(page, coordinator, workspace):
+    asset = pictured_asset(1, caption="wearing the jacket")
+    product = ProductFactory(sku="JACKET-1", title="Rain jacket")
+
+    log_in(page, workspace.url)
+    page.goto(f"{workspace.url}/workspace/assets/{asset.pk}")
+    image = page.locator("#hotspot-image")
+    expect(image).to_be_visible()
+    box = image.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
+    expect(page.locator("#hotspot-where")).to_have_text("At 25%, 75%")
+    page.get_by_label("Product SKU").fill("JACKET-1")
+    page.get_by_role("button", name="Place product").click()
+    expect(page.locator("#products")).to_contain_text("Rain jacket")
+    expect(page.locator("#hotspot-pins .pin")).to_have_count(1)
+    page.screenshot_as("placed")
+
+    tag = ProductTag.objects.get(asset=asset, product=product)
+    assert abs(tag.hotspot_x - 0.25) < 0.02
+    assert abs(tag.hotspot_y - 0.75) < 0.02
+
+    # A SKU that does not exist: the problem is shown, nothing is stored.
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.get_by_label("Product SKU").fill("NO-SUCH")
+    page.get_by_role("button", name="Place product").click()
+    expect(page.locator("#status")).to_contain_text("no product with SKU 'NO-SUCH'")
+    assert ProductTag.objects.filter(asset=asset).count() == 1
+
+
+def test_keyboard_review_of_ten_assets(page, coordinator, workspace):
+    assets = [pictured_asset(i, caption=f"review me {i}") for i in range(10)]
+
+    log_in(page, workspace.url)
+    page.goto(f"{workspace.url}/workspace/review")
+    expect(page.locator("#review-stage")).to_have_attribute("data-asset", str(assets[0].pk))
+    page.screenshot_as("first")
+    decisions = {}
+    for index, asset in enumerate(assets):
+        stage = page.locator("#review-stage")
+        expect(stage).to_have_attribute("data-asset", str(asset.pk))
+        if index % 3 == 2:
+            page.keyboard.press("2")  # the second reason
+            page.keyboard.press("r")
+            decisions[asset.pk] = ModerationState.REJECTED
+        else:
+            page.keyboard.press("a")
+            decisions[asset.pk] = ModerationState.APPROVED
+        expect(stage).not_to_have_attribute("data-asset", str(asset.pk))
+    expect(page.locator("#review-stage")).to_contain_text("Nothing waiting for review")
+    page.screenshot_as("done")
+
+    stored = dict(Asset.objects.filter(pk__in=decisions).values_list("pk", "moderation_state"))
+    assert stored == decisions
+    rejected = Asset.objects.filter(moderation_state=ModerationState.REJECTED)
+    second = RejectionReason.objects.filter(active=True).order_by("label")[1]
+    assert {a.rejection_reason_id for a in rejected} == {second.pk}
