@@ -28,14 +28,18 @@ ASPECT_RANGE = (0.8, 1.0)
 # confidence (the cosine similarity of asset and product embeddings).
 LINE_ONLY_RELEVANCE = 0.6  # tagged with a product line but no product
 NEAR_DUPLICATE_DIVERSITY = 0.5
+# Rates against the library's: three times the average maps to 0.9, a third to 0.1.
+RATE_SHARPNESS = 2.0
 
 
-def relative(value: np.ndarray, reference: float) -> np.ndarray:
-    """value / (value + reference): 0.5 at the reference, towards 1 far above it."""
+def relative(value: np.ndarray, reference: float, sharpness: float = 1.0) -> np.ndarray:
+    """r^k / (r^k + 1) for r = value / reference: 0.5 at the reference, towards 1 far
+    above it; a larger k tells apart rates that are a few times apart more clearly."""
     value = np.asarray(value, dtype=np.float64)
     if reference <= 0:
         return np.full(value.shape, 0.5)
-    return value / (value + reference)
+    ratio = (value / reference) ** sharpness
+    return ratio / (ratio + 1.0)
 
 
 def aspect_fit(width: np.ndarray, height: np.ndarray) -> np.ndarray:
@@ -75,11 +79,11 @@ def performance(
     """Posterior click-through (50 %) and conversion per click (30 %) against the
     library's averages, and attributed revenue per impression (20 %), shrunk towards
     nothing for assets with few impressions."""
-    ctr_part = relative(ctr_mean, library["ctr"])
-    conversion_part = relative(conversion_mean, library["conversion"])
+    ctr_part = relative(ctr_mean, library["ctr"], RATE_SHARPNESS)
+    conversion_part = relative(conversion_mean, library["conversion"], RATE_SHARPNESS)
     impressions = np.asarray(impressions, dtype=np.float64)
     per_impression = np.asarray(revenue, dtype=np.float64) / (impressions + library["strength"])
-    revenue_part = relative(per_impression, library["revenue_per_impression"])
+    revenue_part = relative(per_impression, library["revenue_per_impression"], RATE_SHARPNESS)
     return 0.5 * ctr_part + 0.3 * conversion_part + 0.2 * revenue_part
 
 
@@ -100,7 +104,7 @@ def engagement_ratio(
 def social(ratio: np.ndarray) -> np.ndarray:
     """0.5 at the platform's median, towards 1 far above; neutral without data."""
     ratio = np.asarray(ratio, dtype=np.float64)
-    return np.where(np.isnan(ratio), 0.5, ratio / (ratio + 1.0))
+    return np.where(np.isnan(ratio), 0.5, relative(np.nan_to_num(ratio), 1.0))
 
 
 def freshness(age_days: np.ndarray, half_life_days: float) -> np.ndarray:

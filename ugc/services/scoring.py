@@ -30,9 +30,9 @@ SCORING_LOCK = 0x5C0E  # advisory lock key of score writes
 DEFAULT_WEIGHTS = {
     "quality": 0.25,
     "relevance": 0.15,
-    "performance": 0.35,
+    "performance": 0.40,
     "social": 0.10,
-    "freshness": 0.10,
+    "freshness": 0.05,
     "diversity": 0.05,
 }
 
