@@ -22,6 +22,7 @@ from analytics.attribution import (
     shapley_shares,
     time_decay_shares,
 )
+from analytics.attribution.synthetic import generate_journeys
 
 CHANNEL_NAMES = ["direct", "email", "instagram", "tiktok", "search", "display"]
 SHARES = {
@@ -213,3 +214,13 @@ def run(model: str, paths: PathSet):
     if model == "shapley_sampled":
         return attribute_shapley(paths, exact_up_to=0, samples=50, seed=7)
     return MODELS[model](paths)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_journeys_kept_apart_or_grouped_get_the_same_credits(model):
+    journeys = generate_journeys(3_000, conversion_rate=0.2, seed=5)
+    grouped = MODELS[model](journeys.path_set(group=True))
+    apart = MODELS[model](journeys.path_set(group=False))
+    np.testing.assert_allclose(apart.conversions, grouped.conversions, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(apart.values, grouped.values, rtol=1e-9, atol=1e-9)
+    assert grouped.values.sum() == pytest.approx(journeys.values.sum())
