@@ -153,3 +153,50 @@ def test_analyst_sees_the_library_without_actions(client, analyst):
     body = client.get(reverse("workspace:library")).content.decode()
     assert "Bulk actions" not in body
     assert 'id="grid"' in body
+
+
+def test_asset_page_says_when_there_is_no_score_or_kpi(client, coordinator):
+    asset = in_review(caption=XSS)
+    body = client.get(reverse("workspace:asset", args=[asset.pk])).content.decode()
+    assert 'data-empty="score"' in body and 'data-empty="kpis"' in body
+    assert XSS not in body
+
+
+def test_asset_page_shows_the_score_parts_and_kpis(client, coordinator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ugc.models import AssetPerformance, AssetScore
+
+    asset = in_review()
+    now = timezone.now()
+    AssetScore.objects.create(
+        asset=asset,
+        score=0.812,
+        quality=0.9,
+        relevance=0.5,
+        performance=0.7,
+        social=0.3,
+        freshness=0.6,
+        diversity=0.4,
+        ctr_alpha=2,
+        ctr_beta=50,
+        conversion_rate=0.1,
+        model_version="v-test",
+        computed_at=now,
+    )
+    for days_ago, clicks in ((2, 7), (1, 11)):
+        AssetPerformance.objects.create(
+            asset=asset,
+            day=(now - timedelta(days=days_ago)).date(),
+            source="rollup",
+            gallery_impressions=100,
+            clicks=clicks,
+            updated_at=now,
+        )
+    response = client.get(reverse("workspace:asset", args=[asset.pk]))
+    body = response.content.decode()
+    assert "0.812" in body and "v-test" in body
+    assert [day["clicks"] for day in response.context["kpis"]] == [7, 11]
+    assert 'id="kpi-chart"' in body and 'data-empty="score"' not in body
