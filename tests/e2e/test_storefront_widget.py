@@ -195,3 +195,36 @@ def test_a_revoked_asset_disappears_after_reload(page, shop):
     page.wait_for_selector("[data-ugc-gallery][data-ugc-state=ready]")
     assert page.locator(".ugc-t").count() == TILES - 1
     assert page.locator(f"[data-ugc-asset='{revoked.pk}']").count() == 0
+
+
+def test_beacons_reach_the_collect_endpoint_and_are_stored(page, shop):
+    from analytics.models import Event
+
+    beacons = shop.watch_beacons(page)
+    open_home(page, shop)
+    page.locator(".ugc-t").first.click()
+    page.keyboard.press("Escape")
+    wait_for(
+        page,
+        lambda: (
+            {"gallery_view", "asset_impression", "asset_click", "lightbox_open"}
+            <= {e["type"] for e in events_of(beacons)}
+        ),
+        message="the events of a view and a click",
+    )
+    sent = {uuid.UUID(e["event_id"]): e for e in events_of(beacons)}
+
+    def stored():
+        return {row.event_id: row for row in Event.objects.filter(site_id=shop.site.pk)}
+
+    wait_for(page, lambda: set(sent) <= set(stored()), message="every sent event stored")
+    rows = stored()
+    assert set(rows) == set(sent)  # nothing else came in for this site
+    for event_id, event in sent.items():
+        row = rows[event_id]
+        assert (row.type, row.asset_id, row.gallery) == (
+            event["type"],
+            event["asset_id"],
+            event["gallery"],
+        )
+        assert row.visitor_id == event["visitor_id"] and row.session_id == event["session_id"]
