@@ -121,6 +121,9 @@ USE_TZ = True
 # -- files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
+# Static names with a 12-hex content hash (Django's manifest names, the widget's
+# ugc-gallery.<hash>.js) are cached forever; the rest for whitenoise's 60 s.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$"
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 # Serve renditions from Django itself (the demo does, DEBUG or not): for a deployment with
