@@ -323,3 +323,70 @@ def timeseries(slice_: Slice, period: Period) -> list[dict]:
         {"day": day, "kpis": kpis.funnel(values)}
         for day, values in daily_counters(slice_, period).items()
     ]
+
+
+# -- customer lifetime value ---------------------------------------------------------------
+
+CLV_COHORTS = """
+WITH orders AS (
+    SELECT o.customer_id, o.created_at_shop,
+           o.subtotal - o.discounts - o.refunded_amount AS net
+    FROM commerce_order o
+    WHERE o.customer_id IS NOT NULL AND o.status <> 'cancelled' AND o.currency = %(currency)s
+      AND o.created_at_shop < %(end)s::date + 1
+), customers AS (
+    SELECT customer_id, min(created_at_shop) AS first_order, count(*) AS orders,
+           sum(net) AS net
+    FROM orders GROUP BY customer_id
+)
+SELECT to_char(date_trunc('month', first_order AT TIME ZONE 'UTC'), 'YYYY-MM') AS cohort,
+       count(*) AS customers, sum(orders) AS orders, sum(net) AS net_revenue,
+       count(*) FILTER (WHERE orders > 1) AS repeat_customers,
+       sum(GREATEST(extract(epoch FROM %(end)s::date + 1 - first_order) / 86400.0, 30.0))
+           / 365.25 AS customer_years
+FROM customers
+WHERE first_order >= %(start)s::date
+GROUP BY 1 ORDER BY 1
+"""
+
+
+def customer_lifetime_value(*, period: Period, currency: str) -> dict:
+    """Historical CLV per cohort (customers by the month of their first order within the
+    period): their net revenue to date ÷ customers. Then one predictive estimate over
+    all those customers (analytics.kpis.predicted_clv), stated as an estimate."""
+    params = {"start": period.start, "end": period.end, "currency": currency}
+    with connection.cursor() as cursor:
+        cursor.execute(CLV_COHORTS, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor]
+    cohorts = [
+        {
+            "cohort": row["cohort"],
+            "customers": row["customers"],
+            "orders": row["orders"],
+            "net_revenue": kpis.money(row["net_revenue"]),
+            "historical_clv": kpis.money(row["net_revenue"] / row["customers"]),
+        }
+        for row in rows
+    ]
+    return {"currency": currency, "cohorts": cohorts, "predicted": _predicted(rows)}
+
+
+def _predicted(rows: list[dict]) -> dict:
+    customers = sum(row["customers"] for row in rows)
+    orders = sum(row["orders"] for row in rows)
+    years = sum(float(row["customer_years"]) for row in rows)
+    aov = kpis.ratio(sum(row["net_revenue"] for row in rows), orders)
+    estimate = kpis.predicted_clv(
+        average_order_value=None if aov is None else round(aov, 4),
+        orders_per_customer_year=kpis.ratio(orders, years),
+        repeat_rate=kpis.ratio(sum(row["repeat_customers"] for row in rows), customers),
+    )
+    return {
+        **estimate,
+        "average_order_value": kpis.money(aov),
+        "orders_per_customer_year": kpis.ratio(orders, years),
+        "repeat_rate": kpis.ratio(sum(row["repeat_customers"] for row in rows), customers),
+        "method": "estimate: average order value x orders per customer-year x expected "
+        "lifespan 1/(1 - repeat rate) years (capped at 10)",
+    }

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from analytics.api import kpis
 from analytics.api.collect import CollectView
 from analytics.api.utm import UtmLinkView
 
@@ -7,4 +8,9 @@ from analytics.api.utm import UtmLinkView
 urlpatterns = [
     path("collect", CollectView.as_view(), name="collect"),
     path("analytics/utm-links", UtmLinkView.as_view(), name="utm-links"),
+    path("analytics/kpis", kpis.KpiView.as_view(), name="analytics-kpis"),
+    path("analytics/timeseries", kpis.TimeseriesView.as_view(), name="analytics-timeseries"),
+    path("analytics/funnel", kpis.FunnelView.as_view(), name="analytics-funnel"),
+    path("analytics/clv", kpis.ClvView.as_view(), name="analytics-clv"),
+    path("analytics/spend", kpis.SpendView.as_view(), name="analytics-spend"),
 ]

@@ -182,9 +182,10 @@ GROUP BY l.product_id, p.product_line_id, o.ugc_interacted, o.currency
 # Each order counts once for every (site, asset, gallery) its buyer clicked in the
 # lookback: assisted conversions, not shares of credit.
 ASSET_CONVERSIONS = f"""
-INSERT INTO analytics_dailyassetstats AS a (day, site_id, asset_id, gallery, conversions,
-                                             revenue, visitors)
-SELECT %(day)s, t.site_id, t.asset_id, t.gallery, count(*), sum(t.net), '{{}}'
+INSERT INTO analytics_dailyassetstats AS a (
+    day, site_id, asset_id, gallery, gallery_views, impressions, clicks, lightbox_opens,
+    product_clicks, conversions, revenue, visitors)
+SELECT %(day)s, t.site_id, t.asset_id, t.gallery, 0, 0, 0, 0, 0, count(*), sum(t.net), '{{}}'
 FROM (
     SELECT DISTINCT r.id, e.site_id, e.asset_id, COALESCE(e.gallery, '') AS gallery, r.net
     FROM rollup_orders r
@@ -247,6 +248,9 @@ def rollup_day(day: date) -> RolledUp:
         for table in TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE day = %s", [day])  # noqa: S608
         counts = [_run(cursor, ASSET_ROWS, params), _run(cursor, SESSION_ROWS, params)]
+        # ON COMMIT DROP fires only at the outermost commit; inside a caller's transaction
+        # (tests, a batch of days) the previous day's table is still there.
+        cursor.execute("DROP TABLE IF EXISTS rollup_orders")
         cursor.execute(DAY_ORDERS, params)
         counts += [_run(cursor, ORDER_ROWS, params), _run(cursor, PRODUCT_ROWS, params)]
         cursor.execute(ASSET_CONVERSIONS, params)
