@@ -13,7 +13,7 @@ from ugc.models import Asset, ProductLineTag, ProductTag, Rendition
 
 def asset_library() -> QuerySet[Asset]:
     """Every asset with what its API answer needs, in a fixed number of queries."""
-    return Asset.objects.select_related("creator", "content_type").prefetch_related(
+    return Asset.objects.select_related("creator", "content_type", "score").prefetch_related(
         Prefetch("renditions", queryset=Rendition.objects.order_by("kind", "format", "width")),
         Prefetch(
             "product_tags",
@@ -228,3 +228,140 @@ def assets_with_new_data(since) -> set[int]:
     ids |= set(engagement.values_list("asset_id", flat=True).distinct())
     ids |= set(unscored.values_list("pk", flat=True))
     return ids
+
+
+ENGAGEMENT_SUMMARY = """
+WITH latest AS (
+    SELECT DISTINCT ON (s.asset_id) s.asset_id, a.source_platform AS platform,
+           s.impressions, s.reach, s.likes + s.comments + s.saves + s.shares AS engagements
+    FROM ugc_assetengagementsnapshot s JOIN ugc_asset a ON a.id = s.asset_id
+    WHERE (%(platform)s::text IS NULL OR a.source_platform = %(platform)s)
+      AND (%(since)s::timestamptz IS NULL OR s.captured_at >= %(since)s)
+    ORDER BY s.asset_id, s.captured_at DESC
+)
+SELECT platform, count(*), sum(impressions), sum(reach), sum(engagements),
+       percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY engagements::float8 / NULLIF(impressions, 0))
+FROM latest GROUP BY platform ORDER BY platform
+"""
+
+
+def engagement_summary(platform: str | None = None, since=None) -> list[dict]:
+    """Per platform, over each post's latest snapshot: engagements / impressions and
+    / reach, the median post, and the platform's published median to compare with."""
+    from django.db import connection
+
+    from ugc.scoring.parts import ENGAGEMENT_BENCHMARKS
+
+    with connection.cursor() as cursor:
+        cursor.execute(ENGAGEMENT_SUMMARY, {"platform": platform, "since": since})
+        rows = cursor.fetchall()
+    summary = []
+    for name, posts, impressions, reach, engagements, median in rows:
+        benchmark = ENGAGEMENT_BENCHMARKS.get(name)
+        rate = engagements / impressions if impressions else None
+        summary.append(
+            {
+                "platform": name,
+                "posts": posts,
+                "impressions": int(impressions or 0),
+                "reach": int(reach or 0),
+                "engagements": int(engagements or 0),
+                "engagement_rate": rate,
+                "engagement_rate_by_reach": engagements / reach if reach else None,
+                "median_post_rate": median,
+                "benchmark_median_rate": benchmark,
+                "vs_benchmark": rate / benchmark if rate is not None and benchmark else None,
+            }
+        )
+    return summary
+
+
+def follower_growth(platform: str | None = None, since=None) -> list[dict]:
+    """Each account's first and last follower count in the window, and the net growth."""
+    from ugc.models import AccountFollowerSnapshot
+
+    rows = AccountFollowerSnapshot.objects.order_by("platform", "handle", "captured_at")
+    if platform:
+        rows = rows.filter(platform=platform)
+    if since is not None:
+        rows = rows.filter(captured_at__gte=since)
+    accounts: dict[tuple[str, str], dict] = {}
+    for row in rows.iterator():
+        entry = accounts.setdefault(
+            (row.platform, row.handle),
+            {"platform": row.platform, "handle": row.handle, "first": row.followers},
+        )
+        entry.update(last=row.followers, last_captured_at=row.captured_at)
+    for entry in accounts.values():
+        entry["net_growth"] = entry["last"] - entry["first"]
+    return list(accounts.values())
+
+
+# -- recommendations (issue 9) ------------------------------------------------------------
+
+# Rights that can still be asked for: a decline or a revocation is the creator's answer.
+REQUESTABLE_RIGHTS = ("not_requested", "requested", "expired")
+PRODUCT_REVENUE_DAYS = 90
+SIMILAR_ASSETS = 200  # nearest assets by embedding considered for a product
+
+
+def not_yet_publishable(now=None) -> QuerySet[Asset]:
+    """Processed, not rejected assets whose rights could still be secured."""
+    return Asset.objects.filter(
+        processing_state="in_review", rights_state__in=REQUESTABLE_RIGHTS
+    ).exclude(moderation_state="rejected")
+
+
+def product_revenue(product_ids: Iterable[int], now=None) -> dict[int, float]:
+    """Each product's order revenue over the last 90 days; its price when it sold none
+    (a product's value to show does not start at zero)."""
+    from datetime import timedelta
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from commerce.models import OrderLine, Product
+
+    ids = list(product_ids)
+    since = (now or timezone.now()) - timedelta(days=PRODUCT_REVENUE_DAYS)
+    sold = dict(
+        OrderLine.objects.filter(product_id__in=ids, order__created_at_shop__gte=since)
+        .values("product_id")
+        .annotate(total=Sum("line_total"))
+        .values_list("product_id", "total")
+    )
+    prices = dict(Product.objects.filter(pk__in=ids).values_list("pk", "price"))
+    return {pid: float(sold.get(pid) or prices.get(pid) or 0) for pid in ids}
+
+
+def product_relevance(product) -> dict[int, tuple[float, str]]:
+    """asset id -> (relevance to the product 0..1, why): an accepted tag (a person's or an
+    import's is certain, a suggestion counts by its confidence), else the cosine
+    similarity of the asset's and the product's embeddings."""
+    from pgvector.django import CosineDistance
+
+    from ugc.models import AssetEmbedding, ProductEmbedding
+
+    found: dict[int, tuple[float, str]] = {}
+    embedding = ProductEmbedding.objects.filter(product=product).order_by("-created_at").first()
+    if embedding is not None:
+        nearest = (
+            AssetEmbedding.objects.filter(model=embedding.model)
+            .annotate(distance=CosineDistance("vector", embedding.vector))
+            .order_by("distance")
+            .values_list("asset_id", "distance")[:SIMILAR_ASSETS]
+        )
+        for asset_id, distance in nearest:
+            similarity = max(0.0, 1.0 - float(distance))
+            found[asset_id] = (similarity, f"similar to the product ({similarity:.2f})")
+    tags = ProductTag.objects.filter(product=product, accepted=True)
+    for asset_id, source, confidence in tags.values_list("asset_id", "source", "confidence"):
+        strength = (confidence or 0.0) if source == "suggested" else 1.0
+        if strength >= found.get(asset_id, (0.0, ""))[0]:
+            found[asset_id] = (strength, f"tagged with {product.sku} ({source})")
+    return found
+
+
+def scored_assets(ids: Iterable[int]) -> QuerySet[Asset]:
+    return asset_library().filter(pk__in=list(ids)).select_related("score")

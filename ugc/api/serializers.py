@@ -86,6 +86,44 @@ class QualityField(serializers.JSONField):
     """Passed through as the pipeline stores it, so a new measure never breaks a read."""
 
 
+class ScorePartsSerializer(serializers.Serializer):
+    quality = serializers.FloatField()
+    relevance = serializers.FloatField()
+    performance = serializers.FloatField()
+    social = serializers.FloatField()
+    freshness = serializers.FloatField()
+    diversity = serializers.FloatField()
+
+
+class AssetScoreSerializer(serializers.Serializer):
+    """Why an asset ranks where it does: the score, each part (0..1) with its weight, and
+    the evidence behind the performance and social parts."""
+
+    score = serializers.FloatField()
+    parts = serializers.SerializerMethodField()
+    weights = serializers.SerializerMethodField()
+    impressions = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    ctr = serializers.FloatField(help_text="Posterior mean click-through rate.")
+    conversion_rate = serializers.FloatField(help_text="Posterior mean conversions per click.")
+    revenue = serializers.FloatField(help_text="Attributed revenue, where available.")
+    engagement_rate = serializers.FloatField(allow_null=True)
+    model_version = serializers.CharField()
+    computed_at = serializers.DateTimeField()
+
+    @extend_schema_field(ScorePartsSerializer)
+    def get_parts(self, score) -> dict:
+        from ugc.scoring.parts import PARTS
+
+        return {name: getattr(score, name) for name in PARTS}
+
+    @extend_schema_field(ScorePartsSerializer)
+    def get_weights(self, score) -> dict:
+        from ugc.services.scoring import weights
+
+        return weights()
+
+
 class AssetSerializer(serializers.ModelSerializer):
     content_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     creator = CreatorSerializer(read_only=True)
@@ -99,6 +137,7 @@ class AssetSerializer(serializers.ModelSerializer):
     )
     platform_metrics = MetricsField(read_only=True)
     quality = QualityField(read_only=True)
+    score = serializers.SerializerMethodField(help_text="Null until the asset is scored.")
 
     class Meta:
         model = Asset
@@ -129,6 +168,7 @@ class AssetSerializer(serializers.ModelSerializer):
             "dominant_colors",
             "quality",
             "quality_score",
+            "score",
             "processing_state",
             "failure_reason",
             "moderation_state",
@@ -160,6 +200,15 @@ class AssetSerializer(serializers.ModelSerializer):
                     f"{rendition.file.url} {rendition.width}w"
                 )
         return {fmt: ", ".join(entries) for fmt, entries in by_format.items()}
+
+    @extend_schema_field(AssetScoreSerializer(allow_null=True))
+    def get_score(self, asset) -> dict | None:
+        from ugc.models import AssetScore
+
+        try:
+            return AssetScoreSerializer(asset.score).data
+        except AssetScore.DoesNotExist:
+            return None
 
 
 class AssetUpdateSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ugc.api import recommendations
 from ugc.api.views import AssetViewSet
 
 urlpatterns = [
@@ -18,5 +19,21 @@ urlpatterns = [
         "assets/<int:pk>/reprocess",
         AssetViewSet.as_view({"post": "reprocess"}),
         name="asset-reprocess",
+    ),
+    path(
+        "recommendations/products/<str:sku>",
+        recommendations.ProductRecommendationsView.as_view(),
+        name="recommendations-product",
+    ),
+    path(
+        "recommendations/galleries/<int:pk>",
+        recommendations.GalleryCandidatesView.as_view(),
+        name="recommendations-gallery",
+    ),
+    path("engagement", recommendations.EngagementImportView.as_view(), name="engagement-import"),
+    path(
+        "engagement/summary",
+        recommendations.EngagementSummaryView.as_view(),
+        name="engagement-summary",
     ),
 ]
