@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_settings, libpq_dsn
@@ -383,6 +384,53 @@ CELERY_BEAT_SCHEDULE.update(
         "rollup-kpis": {
             "task": "analytics.tasks.rollup_pending",
             "schedule": float(ANALYTICS_ROLLUP_EVERY_SECONDS),
+        },
+    }
+)
+
+# -- scoring (ugc/scoring/, ugc/services/scoring.py) ------------------------------------
+# Weights of the score's parts, "quality=0.25,performance=0.4,..."; parts not named keep
+# their default, and the weights are normalised to sum to 1.
+SCORING_WEIGHTS = {
+    "quality": 0.25,
+    "relevance": 0.15,
+    "performance": 0.40,
+    "social": 0.10,
+    "freshness": 0.05,
+    "diversity": 0.05,
+}
+for item in env_list("SCORING_WEIGHTS"):
+    part, _, weight = item.partition("=")
+    if part.strip() not in SCORING_WEIGHTS:
+        raise ImproperlyConfigured(f"SCORING_WEIGHTS: unknown part {part.strip()!r}")
+    try:
+        SCORING_WEIGHTS[part.strip()] = float(weight)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"SCORING_WEIGHTS: {item!r} is not part=number") from exc
+SCORING_FRESHNESS_HALF_LIFE_DAYS = float(os.environ.get("SCORING_FRESHNESS_HALF_LIFE_DAYS", "30"))
+# Share of a recommended gallery's places given to exploration (a gallery may set its own).
+SCORING_EXPLORATION_SHARE = float(os.environ.get("SCORING_EXPLORATION_SHARE", "0.2"))
+# A recommended gallery keeps one order this long, so caches hold and shoppers see no
+# reshuffle on each view; the seed makes the orders reproducible.
+SCORING_ORDER_PERIOD_SECONDS = env_int("SCORING_ORDER_PERIOD_SECONDS", 900)
+SCORING_SEED = env_int("SCORING_SEED", 0)
+SCORING_INCREMENTAL_EVERY_SECONDS = env_int("SCORING_INCREMENTAL_EVERY_SECONDS", 300)
+# Incremental runs look back this far before the last run, to see rows committed late.
+SCORING_WATERMARK_OVERLAP_SECONDS = env_int("SCORING_WATERMARK_OVERLAP_SECONDS", 300)
+SCORING_NIGHTLY_HOUR = env_int("SCORING_NIGHTLY_HOUR", 3)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "rescore-new-data": {
+            "task": "ugc.tasks.rescore_new_data",
+            "schedule": float(SCORING_INCREMENTAL_EVERY_SECONDS),
+        },
+        "rescore-library-nightly": {
+            "task": "ugc.tasks.rescore_library",
+            "schedule": crontab(hour=SCORING_NIGHTLY_HOUR, minute=15),
+        },
+        "score-gallery-orders": {
+            "task": "ugc.tasks.score_gallery_orders",
+            "schedule": float(SCORING_ORDER_PERIOD_SECONDS),
         },
     }
 )
