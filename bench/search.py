@@ -153,18 +153,18 @@ def caption(rng: np.random.Generator) -> tuple[str, list[str]]:
 
 
 @contextlib.contextmanager
-def bench_database():
-    """Point the default connection at the bench database for the duration."""
+def bench_database(name: str = BENCH_DB):
+    """Point the default connection at a bench database (made if missing) for the duration."""
     default = connections["default"]
     original = default.settings_dict["NAME"]
     default.close()
     with default.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         exists = cursor.fetchone()
         if not exists:
-            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     default.close()
-    default.settings_dict["NAME"] = BENCH_DB
+    default.settings_dict["NAME"] = name
     try:
         yield
     finally:
@@ -195,7 +195,10 @@ def _build_library(n: int) -> None:
     call_command("migrate", verbosity=0)
     if Asset.objects.count() == n:
         return
-    print(f"  building a library of {n:,} assets in {BENCH_DB} (once) ...", flush=True)
+    print(
+        f"  building a library of {n:,} assets in {connection.settings_dict['NAME']} (once) ...",
+        flush=True,
+    )
     from pgvector.psycopg import register_vector
 
     from ugc.search.indexes import ensure_hnsw_index, hnsw_index_name
