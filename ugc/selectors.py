@@ -239,7 +239,8 @@ WITH latest AS (
       AND (%(since)s::timestamptz IS NULL OR s.captured_at >= %(since)s)
     ORDER BY s.asset_id, s.captured_at DESC
 )
-SELECT platform, count(*), sum(impressions), sum(reach), sum(engagements),
+SELECT platform, count(*),
+       sum(impressions)::bigint, sum(reach)::bigint, sum(engagements)::bigint,
        percentile_cont(0.5) WITHIN GROUP (
            ORDER BY engagements::float8 / NULLIF(impressions, 0))
 FROM latest GROUP BY platform ORDER BY platform
