@@ -60,6 +60,9 @@ def handler_for(shop: Storefront) -> type[BaseHTTPRequestHandler]:
             if match:
                 page = shop.page("product", title=match[1], sku=match[1], consent=consent)
                 return self.send_page(page)
+            if url.path == "/favicon.ico":  # no icon; a 204 keeps the console clean
+                self.send_response(HTTPStatus.NO_CONTENT)
+                return self.end_headers()
             if url.path == "/healthz":
                 return self.send_page(b"ok", "text/plain")
             return self.send_error(HTTPStatus.NOT_FOUND, "No such page in the demo storefront")

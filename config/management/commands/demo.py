@@ -1,9 +1,11 @@
 """`uv run manage.py demo`: the product on the embedded defaults, one command.
 
 Starts (or joins) the embedded PostgreSQL, migrates, creates the demo
-coordinator, starts a real Celery worker (with beat) and the web server, waits
-until /readyz answers 200, prints the URLs, and runs until Ctrl-C or SIGTERM,
-then stops the web server and the worker and lets the database stop with the
+coordinator and the demo storefront's site, galleries and photos, starts a real
+Celery worker (with beat), the web server and the storefront (on its own port,
+so the widget's calls are cross-origin as on a real shop), waits until /readyz
+answers 200, prints the URLs, and runs until Ctrl-C or SIGTERM, then stops the
+storefront, the web server and the worker and lets the database stop with the
 last process that uses it.
 """
 
@@ -32,14 +34,20 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="web server port (8000)")
         parser.add_argument("--host", default="127.0.0.1", help="web server address")
         parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+        parser.add_argument(
+            "--storefront-port", type=int, default=8001, help="demo storefront port (8001)"
+        )
 
-    def handle(self, *args, port, host, concurrency, **options):
+    def handle(self, *args, port, host, concurrency, storefront_port, **options):
         started = time.monotonic()
         self.step("database", f"PostgreSQL at {self.where()}")
         call_command("migrate", interactive=False, verbosity=0)
         self.create_coordinator()
+        base, shop_url = f"http://{host}:{port}", f"http://{host}:{storefront_port}"
+        demo_shop = self.seed_storefront(shop_url, storefront_port)
 
         children = self.children(host, port, concurrency)
+        children.append(self.storefront(host, storefront_port, base, demo_shop.key))
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
@@ -48,11 +56,11 @@ class Command(BaseCommand):
             for child in children:
                 self.step(child.name, f"starting (log: {child.log_path})")
                 child.start(env, settings.BASE_DIR)
-            worker, web = children
+            worker, web, shop = children
             processes.wait_for_log(worker, "ready.", timeout=120)
-            base = f"http://{host}:{port}"
             processes.wait_for_http(f"{base}/readyz", web, timeout=120)
-            self.print_urls(base, time.monotonic() - started)
+            processes.wait_for_http(f"{shop_url}/healthz", shop, timeout=60)
+            self.print_urls(base, shop_url, time.monotonic() - started)
             while not stop.is_set():
                 for child in children:
                     if not child.running():
@@ -61,7 +69,7 @@ class Command(BaseCommand):
         except (RuntimeError, TimeoutError) as exc:
             raise CommandError(str(exc)) from exc
         finally:
-            self.step("shutdown", "stopping the web server and the worker")
+            self.step("shutdown", "stopping the storefront, the web server and the worker")
             for child in reversed(children):
                 child.stop()
             self.step("shutdown", "done; the embedded database stops with its last user")
@@ -89,6 +97,24 @@ class Command(BaseCommand):
         )
         return [worker, web]
 
+    def storefront(self, host: str, port: int, api: str, key: str) -> processes.Child:
+        argv = ["-m", "config.storefront", "--api", api, "--key", key]
+        return processes.Child(
+            "storefront",
+            processes.python(*argv, "--host", host, "--port", str(port)),
+            settings.DATA_DIR / "logs" / "storefront.log",
+        )
+
+    def seed_storefront(self, shop_url: str, port: int):
+        from config.storefront import seed
+
+        # Both spellings of the loopback origin, so either URL works in a browser.
+        origins = [shop_url, f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+        demo_shop = seed.seed(sorted(set(origins)), shop_url)
+        galleries = ", ".join(demo_shop.galleries)
+        self.step("storefront", f"site {seed.DEMO_SITE!r} with galleries {galleries}")
+        return demo_shop
+
     def create_coordinator(self) -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
@@ -102,11 +128,15 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name=COORDINATOR))
         self.step("coordinator", f"{DEMO_USERNAME} ({'created' if created else 'exists'})")
 
-    def print_urls(self, base: str, seconds: float) -> None:
+    def print_urls(self, base: str, shop_url: str, seconds: float) -> None:
+        from config.storefront.seed import DEMO_SKU
+
         lines = [
             "",
             f"Ready in {seconds:.0f}s. Open:",
             f"  home            {base}/",
+            f"  storefront      {shop_url}/   (galleries by the widget, from another origin)",
+            f"  product page    {shop_url}/products/{DEMO_SKU}",
             f"  admin           {base}/admin/   (login {DEMO_USERNAME} / {DEMO_PASSWORD})",
             f"  API docs        {base}/api/docs/",
             f"  OpenAPI schema  {base}/api/schema/",
