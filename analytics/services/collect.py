@@ -1,27 +1,31 @@
 """Storing a batch of collected events, with its visitors and sessions, durably.
 
-One batch is two statements in one transaction, whatever its size:
+A batch is ONE statement in autocommit, whatever its size, so it costs one round
+trip and one commit, and is all or nothing:
 
-1. receipts and events: the batch's event ids go into `analytics_eventreceipt`
-   with ON CONFLICT DO NOTHING; only the ids that were new pass on, in the same
-   statement, into the partitioned events table. An id seen before (a retry, a
-   resent beacon) is counted as a duplicate and changes nothing.
-2. visitors and sessions: upserted from the new events only, so a retried batch
-   never counts twice.
+1. its event ids go into `analytics_eventreceipt` with ON CONFLICT DO NOTHING;
+   only the ids that were new pass on into the partitioned events table. An id
+   seen before (a retry, a resent beacon) is a duplicate and changes nothing;
+2. the events actually inserted are tallied per session in SQL, so visitors and
+   sessions are upserted from new events only and a retried batch never counts
+   twice. Where a session landed and what brought it are worked out in Python
+   (URL parsing, channel rules) and passed in as arrays.
 
 The caller answers 202 only after this returns, i.e. after the commit: what the
-client was told is stored is on disk. Rows are sorted by key before each upsert
-so concurrent batches lock visitors and sessions in the same order (no deadlock).
+client was told is stored is on disk. Visitors and sessions are sorted by key so
+concurrent batches lock them in the same order (no deadlock).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import defaultdict
-from dataclasses import dataclass, field
+import re
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
@@ -31,109 +35,112 @@ from analytics.services.partitions import ensure_event_partitions
 
 NO_PARTITION = "23514"  # check_violation: "no partition of relation ... found for row"
 AUTO_SESSION = "auto:"
-
-INSERT_EVENTS = """
-WITH fresh AS (
-    INSERT INTO analytics_eventreceipt (event_id, received_at)
-    SELECT unnest(%(ids)s::uuid[]), %(received_at)s
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id
-)
-INSERT INTO analytics_event (
-    event_id, received_at, site_id, ip_hash, type, client_time, time_clamped, visitor_id,
-    session_id, page_url, referrer, asset_id, gallery, product_sku, position, value,
-    currency, experiment, variant
-)
-SELECT e.event_id, %(received_at)s, %(site_id)s, %(ip_hash)s, e.type, e.client_time,
-       e.time_clamped, e.visitor_id, e.session_id, e.page_url, e.referrer, e.asset_id,
-       e.gallery, e.product_sku, e.position, e.value, e.currency, e.experiment, e.variant
-FROM unnest(
-    %(ids)s::uuid[], %(type)s::text[], %(client_time)s::timestamptz[], %(time_clamped)s::bool[],
-    %(visitor_id)s::text[], %(session_id)s::text[], %(page_url)s::text[], %(referrer)s::text[],
-    %(asset_id)s::bigint[], %(gallery)s::text[], %(product_sku)s::text[], %(position)s::int[],
-    %(value)s::numeric[], %(currency)s::text[], %(experiment)s::text[], %(variant)s::text[]
-) AS e(event_id, type, client_time, time_clamped, visitor_id, session_id, page_url, referrer,
-       asset_id, gallery, product_sku, position, value, currency, experiment, variant)
-JOIN fresh USING (event_id)
-RETURNING event_id
-"""
+LANDING_COLUMNS = ("landing_page", "referrer", *channels.UTM_FIELDS, "channel")
 EVENT_COLUMNS = (
     "type", "client_time", "time_clamped", "visitor_id", "session_id", "page_url", "referrer",
     "asset_id", "gallery", "product_sku", "position", "value", "currency", "experiment",
     "variant",
 )  # fmt: skip
+_GALLERY = ", ".join(f"'{kind}'" for kind in sorted(GALLERY_TYPES))
+# An earlier event arriving later moves the session's start: where it landed and
+# what brought it are the earliest event's.
+_LANDING_UPDATES = ",\n    ".join(
+    f"{column} = CASE WHEN EXCLUDED.started_at < s.started_at "
+    f"THEN EXCLUDED.{column} ELSE s.{column} END"
+    for column in LANDING_COLUMNS
+)
 
-UPSERT_VISITORS_AND_SESSIONS = """
-WITH v AS (
+# Only this module's constants are interpolated into the text; values are parameters.
+STORE_BATCH = f"""
+WITH fresh AS (
+    INSERT INTO analytics_eventreceipt (event_id, received_at)
+    SELECT unnest(%(ids)s::uuid[]), %(received_at)s
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+), inserted AS (
+    INSERT INTO analytics_event (
+        event_id, received_at, site_id, ip_hash, type, client_time, time_clamped, visitor_id,
+        session_id, page_url, referrer, asset_id, gallery, product_sku, position, value,
+        currency, experiment, variant
+    )
+    SELECT e.event_id, %(received_at)s, %(site_id)s, %(ip_hash)s, e.type, e.client_time,
+           e.time_clamped, e.visitor_id, e.session_id, e.page_url, e.referrer, e.asset_id,
+           e.gallery, e.product_sku, e.position, e.value, e.currency, e.experiment, e.variant
+    FROM unnest(
+        %(ids)s::uuid[], %(type)s::text[], %(client_time)s::timestamptz[],
+        %(time_clamped)s::bool[], %(visitor_id)s::text[], %(session_id)s::text[],
+        %(page_url)s::text[], %(referrer)s::text[], %(asset_id)s::bigint[], %(gallery)s::text[],
+        %(product_sku)s::text[], %(position)s::int[], %(value)s::numeric[],
+        %(currency)s::text[], %(experiment)s::text[], %(variant)s::text[]
+    ) AS e(event_id, type, client_time, time_clamped, visitor_id, session_id, page_url,
+           referrer, asset_id, gallery, product_sku, position, value, currency, experiment,
+           variant)
+    JOIN fresh USING (event_id)
+    RETURNING event_id, session_id, type
+), tally AS (
+    SELECT session_id,
+           count(*)::int AS event_count,
+           count(*) FILTER (WHERE type = 'page_view')::int AS page_views,
+           count(*) FILTER (WHERE type IN ({_GALLERY}))::int AS gallery_interactions,
+           count(*) FILTER (WHERE type = 'add_to_cart')::int AS add_to_carts,
+           count(*) FILTER (WHERE type = 'lead')::int AS leads,
+           count(*) FILTER (WHERE type = 'purchase')::int AS purchases
+    FROM inserted GROUP BY session_id
+), touched AS (
+    SELECT * FROM unnest(
+        %(s_session_id)s::text[], %(s_visitor)s::text[], %(s_started_at)s::timestamptz[],
+        %(s_ended_at)s::timestamptz[], %(s_landing_page)s::text[], %(s_referrer)s::text[],
+        %(s_utm_source)s::text[], %(s_utm_medium)s::text[], %(s_utm_campaign)s::text[],
+        %(s_utm_content)s::text[], %(s_utm_term)s::text[], %(s_channel)s::text[]
+    ) AS n(session_id, visitor, started_at, ended_at, landing_page, referrer, utm_source,
+           utm_medium, utm_campaign, utm_content, utm_term, channel)
+    JOIN tally USING (session_id)
+), visitors AS (
     INSERT INTO analytics_visitor (site_id, visitor_id, first_seen, last_seen)
     SELECT %(site_id)s, t.visitor_id, t.first_seen, t.last_seen
-    FROM unnest(%(visitors)s::text[], %(first_seen)s::timestamptz[], %(last_seen)s::timestamptz[])
-        AS t(visitor_id, first_seen, last_seen)
+    FROM unnest(%(visitors)s::text[], %(first_seen)s::timestamptz[],
+                %(last_seen)s::timestamptz[]) AS t(visitor_id, first_seen, last_seen)
+    WHERE t.visitor_id IN (SELECT visitor FROM touched)
     ON CONFLICT (site_id, visitor_id) DO UPDATE SET
         first_seen = LEAST(analytics_visitor.first_seen, EXCLUDED.first_seen),
         last_seen = GREATEST(analytics_visitor.last_seen, EXCLUDED.last_seen)
     RETURNING id, visitor_id
+), sessions AS (
+    INSERT INTO analytics_session AS s (
+        site_id, visitor_id, session_id, started_at, ended_at, landing_page, referrer,
+        utm_source, utm_medium, utm_campaign, utm_content, utm_term, device_class, channel,
+        event_count, page_views, gallery_interactions, add_to_carts, leads, purchases
+    )
+    SELECT %(site_id)s, v.id, n.session_id, n.started_at, n.ended_at, n.landing_page,
+           n.referrer, n.utm_source, n.utm_medium, n.utm_campaign, n.utm_content, n.utm_term,
+           %(device_class)s, n.channel, n.event_count, n.page_views, n.gallery_interactions,
+           n.add_to_carts, n.leads, n.purchases
+    FROM touched n JOIN visitors v ON v.visitor_id = n.visitor
+    ORDER BY n.session_id
+    ON CONFLICT (site_id, session_id) DO UPDATE SET
+        started_at = LEAST(s.started_at, EXCLUDED.started_at),
+        ended_at = GREATEST(s.ended_at, EXCLUDED.ended_at),
+        {_LANDING_UPDATES},
+        event_count = s.event_count + EXCLUDED.event_count,
+        page_views = s.page_views + EXCLUDED.page_views,
+        gallery_interactions = s.gallery_interactions + EXCLUDED.gallery_interactions,
+        add_to_carts = s.add_to_carts + EXCLUDED.add_to_carts,
+        leads = s.leads + EXCLUDED.leads,
+        purchases = s.purchases + EXCLUDED.purchases
+    RETURNING 1
 )
-INSERT INTO analytics_session AS s (
-    site_id, visitor_id, session_id, started_at, ended_at, landing_page, referrer,
-    utm_source, utm_medium, utm_campaign, utm_content, utm_term, device_class, channel,
-    event_count, page_views, gallery_interactions, add_to_carts, leads, purchases
-)
-SELECT %(site_id)s, v.id, n.session_id, n.started_at, n.ended_at, n.landing_page, n.referrer,
-       n.utm_source, n.utm_medium, n.utm_campaign, n.utm_content, n.utm_term,
-       %(device_class)s, n.channel, n.event_count, n.page_views, n.gallery_interactions,
-       n.add_to_carts, n.leads, n.purchases
-FROM unnest(
-    %(session_id)s::text[], %(visitor)s::text[], %(started_at)s::timestamptz[],
-    %(ended_at)s::timestamptz[], %(landing_page)s::text[], %(referrer)s::text[],
-    %(utm_source)s::text[], %(utm_medium)s::text[], %(utm_campaign)s::text[],
-    %(utm_content)s::text[], %(utm_term)s::text[], %(channel)s::text[], %(event_count)s::int[],
-    %(page_views)s::int[], %(gallery_interactions)s::int[], %(add_to_carts)s::int[],
-    %(leads)s::int[], %(purchases)s::int[]
-) AS n(session_id, visitor, started_at, ended_at, landing_page, referrer, utm_source,
-       utm_medium, utm_campaign, utm_content, utm_term, channel, event_count, page_views,
-       gallery_interactions, add_to_carts, leads, purchases)
-JOIN v ON v.visitor_id = n.visitor
-ON CONFLICT (site_id, session_id) DO UPDATE SET
-    started_at = LEAST(s.started_at, EXCLUDED.started_at),
-    ended_at = GREATEST(s.ended_at, EXCLUDED.ended_at),
-    {landing_updates},
-    event_count = s.event_count + EXCLUDED.event_count,
-    page_views = s.page_views + EXCLUDED.page_views,
-    gallery_interactions = s.gallery_interactions + EXCLUDED.gallery_interactions,
-    add_to_carts = s.add_to_carts + EXCLUDED.add_to_carts,
-    leads = s.leads + EXCLUDED.leads,
-    purchases = s.purchases + EXCLUDED.purchases
-""".replace(
-    "{landing_updates}",
-    # An earlier event arriving later moves the session's start: where it landed and
-    # what brought it are the earliest event's.
-    ",\n    ".join(
-        f"{column} = CASE WHEN EXCLUDED.started_at < s.started_at "
-        f"THEN EXCLUDED.{column} ELSE s.{column} END"
-        for column in ("landing_page", "referrer", *channels.UTM_FIELDS, "channel")
-    ),
-)
-COUNTED_TYPES = {
-    "page_view": "page_views",
-    "add_to_cart": "add_to_carts",
-    "lead": "leads",
-    "purchase": "purchases",
-}
+SELECT event_id FROM inserted
+"""  # noqa: S608
+
+
+# The same, with parameters sent in binary: no text quoting of each array element.
+STORE_BATCH_BINARY = re.sub(r"%\((\w+)\)s", r"%(\1)b", STORE_BATCH)
 
 
 @dataclass
 class Stored:
     accepted: int
     duplicates: int
-
-
-@dataclass
-class _SessionTally:
-    visitor: str
-    first: Event
-    ended_at: datetime
-    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 def address_hash(address: str, *, site_id: int, day: date) -> str:
@@ -156,83 +163,71 @@ def store_events(
     if not unique:
         return Stored(accepted=0, duplicates=len(events))
     _assign_sessions(site_id, unique)
+    params = _batch_params(unique)
+    params.update(
+        received_at=received_at, site_id=site_id, ip_hash=ip_hash, device_class=device_class
+    )
     try:
-        new_ids = _write(site_id, unique, received_at, ip_hash, device_class)
+        accepted = _write(params)
     except IntegrityError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != NO_PARTITION:
             raise
         # The beat task has not made this month's partition: make it, then write.
         ensure_event_partitions(now=received_at)
-        new_ids = _write(site_id, unique, received_at, ip_hash, device_class)
-    return Stored(accepted=len(new_ids), duplicates=len(events) - len(new_ids))
+        accepted = _write(params)
+    return Stored(accepted=accepted, duplicates=len(events) - accepted)
 
 
-def _write(site_id, events, received_at, ip_hash, device_class) -> set[str]:
+def _write(params: dict) -> int:
+    # Outside a transaction block this one statement commits on its own before
+    # execute() returns; inside one (tests, callers' atomic blocks) it runs in a
+    # savepoint, so a missing partition can be made and the write tried again.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with savepoint, connection.wrap_database_errors:
+        connection.ensure_connection()
+        # Server-side binding: sixteen arrays go as parameters, not as one long SQL
+        # literal escaped element by element in Python (Django's default cursor).
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(STORE_BATCH_BINARY, params)
+            return len(cursor.fetchall())
+
+
+def _batch_params(events: list[Event]) -> dict:
     params = {name: [getattr(event, name) for event in events] for name in EVENT_COLUMNS}
-    params.update(
-        ids=[event.event_id for event in events],
-        received_at=received_at,
-        site_id=site_id,
-        ip_hash=ip_hash,
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(INSERT_EVENTS, params)
-        new_ids = {str(row[0]) for row in cursor.fetchall()}
-        fresh = [event for event in events if event.event_id in new_ids]
-        if fresh:
-            params = _session_params(fresh)
-            params.update(site_id=site_id, device_class=device_class)
-            cursor.execute(UPSERT_VISITORS_AND_SESSIONS, params)
-    return new_ids
-
-
-def _session_params(events: list[Event]) -> dict:
-    sessions: dict[str, _SessionTally] = {}
+    params["ids"] = [event.event_id for event in events]
     visitors: dict[str, list[datetime]] = {}
+    sessions: dict[str, list] = {}  # session id -> [first event, last time]
     for event in events:
-        tally = sessions.get(event.session_id)
-        if tally is None:
-            tally = sessions[event.session_id] = _SessionTally(
-                event.visitor_id, event, event.client_time
-            )
-        elif event.client_time < tally.first.client_time:
-            tally.first = event
-        tally.ended_at = max(tally.ended_at, event.client_time)
-        tally.counts[COUNTED_TYPES.get(event.type, "")] += 1
-        tally.counts["gallery_interactions"] += event.type in GALLERY_TYPES
         seen = visitors.setdefault(event.visitor_id, [event.client_time, event.client_time])
-        seen[0] = min(seen[0], event.client_time)
-        seen[1] = max(seen[1], event.client_time)
-    ordered_visitors = sorted(visitors)
-    params = {
-        "visitors": ordered_visitors,
-        "first_seen": [visitors[v][0] for v in ordered_visitors],
-        "last_seen": [visitors[v][1] for v in ordered_visitors],
-    }
-    columns = defaultdict(list)
+        seen[0], seen[1] = min(seen[0], event.client_time), max(seen[1], event.client_time)
+        visit = sessions.setdefault(event.session_id, [event, event.client_time])
+        if event.client_time < visit[0].client_time:
+            visit[0] = event
+        visit[1] = max(visit[1], event.client_time)
+    order = sorted(visitors)
+    params.update(
+        visitors=order,
+        first_seen=[visitors[v][0] for v in order],
+        last_seen=[visitors[v][1] for v in order],
+    )
+    for name in ("session_id", "visitor", "started_at", "ended_at", *LANDING_COLUMNS):
+        params[f"s_{name}"] = []
     for session_id in sorted(sessions):
-        _session_row(columns, session_id, sessions[session_id])
-    params.update(columns)
+        _session_row(params, session_id, *sessions[session_id])
     return params
 
 
-def _session_row(columns: dict, session_id: str, tally: _SessionTally) -> None:
-    first = tally.first
+def _session_row(params: dict, session_id: str, first: Event, ended_at: datetime) -> None:
     land = channels.landing(first.page_url, first.referrer)
-    columns["session_id"].append(session_id)
-    columns["visitor"].append(tally.visitor)
-    columns["started_at"].append(first.client_time)
-    columns["ended_at"].append(tally.ended_at)
-    columns["landing_page"].append(first.page_url)
-    columns["referrer"].append(first.referrer)
+    params["s_session_id"].append(session_id)
+    params["s_visitor"].append(first.visitor_id)
+    params["s_started_at"].append(first.client_time)
+    params["s_ended_at"].append(ended_at)
+    params["s_landing_page"].append(first.page_url)
+    params["s_referrer"].append(first.referrer)
     for name in channels.UTM_FIELDS:
-        columns[name].append(land.utm.get(name, ""))
-    columns["channel"].append(channels.classify(land))
-    columns["event_count"].append(
-        sum(n for k, n in tally.counts.items() if k != "gallery_interactions")
-    )
-    for name in ("page_views", "gallery_interactions", "add_to_carts", "leads", "purchases"):
-        columns[name].append(tally.counts.get(name, 0))
+        params[f"s_{name}"].append(land.utm.get(name, ""))
+    params["s_channel"].append(channels.classify(land))
 
 
 LAST_AUTO_SESSIONS = """

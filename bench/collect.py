@@ -1,0 +1,263 @@
+"""Collect: events per second stored through POST /api/v1/collect against COPY.
+
+Measured: a real gunicorn (sync workers, DEBUG off) on a free loopback port, and
+`wrk` (a C load generator, so the clients cost the shared two cores little)
+posting batches of 50 realistic events as sendBeacon does (text/plain JSON):
+a landing page view with UTM tags, a gallery view, impressions, clicks, a
+lightbox, product clicks, an add to cart. Every request carries new event ids
+(made by the Lua script), and a visitor's session spans four batches. The figure
+is events durably stored per second, counted in the table afterwards.
+
+Ceiling: COPY of the same number of rows of the same shape into the same
+partitioned table (same indexes) in the same run, rolled back.
+
+Goals (the issue): at least 0.3 of COPY's rate, i.e. ratio (COPY rate / ours)
+<= 3.33, and at least 20,000 events/s. Everything the run wrote is deleted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from bench.registry import Result, benchmark, best_of
+from config.database import libpq_dsn
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCH = 50
+SECONDS = int(os.environ.get("BENCH_COLLECT_SECONDS", "10"))
+WORKERS = int(os.environ.get("BENCH_COLLECT_WORKERS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_COLLECT_CONNECTIONS", "8"))
+COPY_ROWS = 50_000
+ORIGIN = "https://bench-shop.example"
+TARGET_SHARE_OF_COPY = 0.3
+TARGET_EVENTS_PER_SECOND = 20_000
+
+LUA = r"""
+local pieces, kinds, counter, threads = {}, {}, 0, 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function init(args)
+  tag = tonumber(args[2]) + id
+  local file = io.open(args[1]); local text = file:read("*a"); file:close()
+  local pos = 1
+  while true do
+    local s, e, kind = string.find(text, "@@(%u)", pos)
+    if not s then pieces[#pieces + 1] = string.sub(text, pos); break end
+    pieces[#pieces + 1] = string.sub(text, pos, s - 1); kinds[#kinds + 1] = kind; pos = e + 1
+  end
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
+  wrk.headers["Origin"] = "__ORIGIN__"
+end
+function request()
+  counter = counter + 1
+  local out, n, visit = {}, 0, math.floor(counter / 4)
+  for i = 1, #kinds do
+    out[#out + 1] = pieces[i]
+    local kind = kinds[i]
+    if kind == "E" then
+      n = n + 1
+      out[#out + 1] = string.format("%08x-%04x-4000-8000-%012x", tag, n, counter)
+    elseif kind == "V" then
+      out[#out + 1] = string.format("v_%x_%x", tag, visit)
+    else
+      out[#out + 1] = string.format("s_%x_%x", tag, visit)
+    end
+  end
+  out[#out + 1] = pieces[#pieces]
+  return wrk.format(nil, nil, nil, table.concat(out))
+end
+"""
+
+
+def _batch_template(now_ms: int) -> list[dict]:
+    """50 events of one visit, with @@E/@@V/@@S where the script puts ids."""
+    page = "https://bench-shop.example/p/sun-hat"
+    landing = f"{page}?utm_source=instagram&utm_medium=social&utm_campaign=spring_drop"
+    kinds = (
+        [("page_view", {"page_url": landing, "referrer": "https://l.instagram.com/"})]
+        + [("gallery_view", {"gallery": "homepage"})]
+        + [("asset_impression", {"asset_id": 1000 + i, "gallery": "homepage", "position": i})
+           for i in range(36)]
+        + [("asset_click", {"asset_id": 1003, "gallery": "homepage", "position": 3})] * 4
+        + [("lightbox_open", {"asset_id": 1003, "gallery": "homepage"})] * 3
+        + [("product_click", {"product_sku": "SKU-HAT-1", "asset_id": 1003})] * 3
+        + [("add_to_cart", {"product_sku": "SKU-HAT-1", "value": "39.90", "currency": "EUR"})]
+        + [("page_view", {"page_url": f"{page}/cart"})]
+    )  # fmt: skip
+    assert len(kinds) == BATCH
+    return [
+        {
+            "event_id": "@@E",
+            "type": kind,
+            "client_time": now_ms - (BATCH - index) * 1500,
+            "visitor_id": "@@V",
+            "session_id": "@@S",
+            "page_url": page,
+            "referrer": "",
+            **fields,
+        }
+        for index, (kind, fields) in enumerate(kinds)
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_gunicorn(port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "false",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
+        f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "sync",
+        "--log-level", "warning", "--env", "DJANGO_SETTINGS_MODULE=config.settings.dev",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"),
+                              stderr=subprocess.STDOUT)  # fmt: skip
+    from config.processes import Child, wait_for_http
+
+    child = Child("gunicorn", command, log)
+    child.process = server
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", child, timeout=60)
+    return server
+
+
+def _wrk(url: str, script: Path, template: Path, tag: int, seconds: int) -> dict:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+         "-s", str(script), url, "--", str(template), str(tag)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    requests = int(re.search(r"(\d+) requests in", output)[1])
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {"requests": requests, "non_2xx": int(bad[1]) if bad else 0,
+            "socket_errors": errors[1] if errors else "", "output": output}  # fmt: skip
+
+
+def _stored(site_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM analytics_event WHERE site_id = %s", [site_id])
+        return cursor.fetchone()[0]
+
+
+def _copy_rows(rows: int, site_id: int) -> bytes:
+    """The same events as the HTTP side stores, as COPY text rows."""
+    now = datetime.now(UTC)
+    template = _batch_template(int(now.timestamp() * 1000))
+    out = io.StringIO()
+    for number in range(rows):
+        e = template[number % BATCH]
+        visit = number // (BATCH * 4)
+        client_time = datetime.fromtimestamp(e["client_time"] / 1000, UTC).isoformat()
+        fields = [
+            str(uuid.uuid4()), now.isoformat(), str(site_id), "0" * 32, e["type"], client_time,
+            "f", f"v_copy_{visit}", f"s_copy_{visit}", e["page_url"], e["referrer"],
+            str(e.get("asset_id", "\\N")), e.get("gallery", "\\N"), e.get("product_sku", "\\N"),
+            str(e.get("position", "\\N")), e.get("value", "\\N"), e.get("currency", "\\N"),
+            "\\N", "\\N",
+        ]  # fmt: skip
+        out.write("\t".join(fields) + "\n")
+    return out.getvalue().encode()
+
+
+COPY_SQL = (
+    "COPY analytics_event (event_id, received_at, site_id, ip_hash, type, client_time, "
+    "time_clamped, visitor_id, session_id, page_url, referrer, asset_id, gallery, product_sku, "
+    "position, value, currency, experiment, variant) FROM STDIN"
+)
+
+
+def _copy(data: bytes) -> None:
+    with psycopg.connect(libpq_dsn(settings.DATABASES["default"])) as conn:
+        with conn.cursor().copy(COPY_SQL) as copy:
+            copy.write(data)
+        conn.commit()  # COPY's rows durably stored, as the endpoint's are; deleted after
+
+
+def _clean_up(site) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM analytics_eventreceipt r USING analytics_event e "
+            "WHERE e.event_id = r.event_id AND e.site_id = %s",
+            [site.id],
+        )
+        cursor.execute("DELETE FROM analytics_event WHERE site_id = %s", [site.id])
+    site.delete()  # visitors, sessions and bot counts go with it
+
+
+@benchmark
+def collect_events() -> Result:
+    from ugc.models import Site
+
+    if not shutil.which("wrk"):
+        raise RuntimeError("bench collect needs wrk (apt-get install wrk)")
+    call_command("migrate", "analytics", verbosity=0)
+    site = Site.objects.create(name="bench collect", domain="bench-shop.example",
+                               allowed_origins=[ORIGIN])  # fmt: skip
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api/v1/collect?key={site.publishable_key}"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            script, template = tmp / "collect.lua", tmp / "batch.json"
+            script.write_text(LUA.replace("__ORIGIN__", ORIGIN))
+            batch = {"events": _batch_template(int(time.time() * 1000))}
+            template.write_text(json.dumps(batch, separators=(",", ":")))
+            server = _start_gunicorn(port, tmp / "gunicorn.log")
+            try:
+                tag = secrets.randbelow(2**20) * 16
+                _wrk(url, script, template, tag, 2)  # warm-up: imports, connections, caches
+                before = _stored(site.id)
+                started = time.perf_counter()
+                run = _wrk(url, script, template, tag + 8, SECONDS)
+                elapsed = time.perf_counter() - started
+                stored = _stored(site.id) - before
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        assert run["non_2xx"] == 0, run["output"]
+        # wrk counts answered requests; a few in flight when it stopped may be stored too.
+        assert stored >= run["requests"] * BATCH, (stored, run["requests"])
+        data = _copy_rows(COPY_ROWS, site.id)
+        copy_seconds = best_of(3, lambda: _copy(data))
+    finally:
+        _clean_up(site)
+    ours = stored / elapsed
+    copy_rate = COPY_ROWS / copy_seconds
+    return Result(
+        "collect events (gunicorn, batches of 50)",
+        measured_s=stored / ours,
+        ceiling_s=stored / copy_rate,
+        target_ratio=1 / TARGET_SHARE_OF_COPY,
+        note=(
+            f"{ours:,.0f} events/s stored via HTTP ({WORKERS} sync workers, {CONNECTIONS} "
+            f"connections), COPY {copy_rate:,.0f} rows/s; share of COPY "
+            f"{ours / copy_rate:.2f} (goal >= {TARGET_SHARE_OF_COPY}), goal "
+            f">= {TARGET_EVENTS_PER_SECOND:,} events/s"
+        ),
+        goals_met=ours >= TARGET_EVENTS_PER_SECOND,
+    )
