@@ -1,0 +1,78 @@
+"""A real gunicorn serving the project, and a client that posts collect batches to it.
+
+Used by the fault tests (tests/fault/test_collect_*.py): nothing in between is
+mocked, the server is a separate process group that a test can SIGKILL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import uuid
+from pathlib import Path
+
+from config.processes import Child, python, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_web(port: int, env: dict[str, str], log: Path, workers: int = 2) -> Child:
+    argv = python(
+        "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning",
+        "--timeout", "60",
+    )  # fmt: skip
+    full_env = {
+        **os.environ,
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    full_env.pop("REDIS_URL", None)
+    child = Child("web", argv, log).start(full_env, ROOT)
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", child, timeout=90)
+    return child
+
+
+def batch(visitor: str, size: int = 50) -> list[dict]:
+    return [
+        {
+            "event_id": str(uuid.uuid4()),
+            "type": "asset_impression",
+            "client_time": "2026-01-01T00:00:00Z",  # clamped to the window; still stored
+            "visitor_id": visitor,
+            "session_id": f"s_{visitor}",
+            "page_url": "https://shop.example/p/x",
+            "asset_id": 1 + index,
+            "position": index,
+        }
+        for index in range(size)
+    ]
+
+
+def post_batch(port: int, key: str, events: list[dict], timeout: float = 30):
+    """(status, JSON body or None, headers); raises OSError when the server is gone."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        body = json.dumps({"events": events}).encode()
+        conn.request("POST", f"/api/v1/collect?key={key}", body=body,
+                     headers={"Content-Type": "text/plain;charset=UTF-8"})  # fmt: skip
+        response = conn.getresponse()
+        data = response.read()
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            parsed = None
+        return response.status, parsed, dict(response.getheaders())
+    finally:
+        conn.close()
