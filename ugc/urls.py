@@ -3,6 +3,7 @@
 from django.urls import path
 
 from ugc import views
+from ugc.workspace import galleries
 
 app_name = "workspace"
 
@@ -23,4 +24,26 @@ urlpatterns = [
     path("imports/progress", views.progress_view, name="progress"),
     path("imports/retry", views.retry_view, name="retry"),
     path("imports/<int:pk>", views.import_run_view, name="import-run"),
+    # 5. galleries and sites (ugc/workspace/galleries.py)
+    path("galleries", galleries.galleries_view, name="galleries"),
+    path("galleries/new", galleries.gallery_create_view, name="gallery-create"),
+    path("galleries/options", galleries.gallery_options_view, name="gallery-options"),
+    path("galleries/<int:pk>", galleries.gallery_view, name="gallery"),
+    path("galleries/<int:pk>/settings", galleries.gallery_settings_view, name="gallery-settings"),
+    path("galleries/<int:pk>/pins", galleries.gallery_pins_view, name="gallery-pins"),
+    path("galleries/<int:pk>/order", galleries.gallery_order_view, name="gallery-order"),
+    path(
+        "galleries/<int:pk>/pins/<int:asset_id>/remove",
+        galleries.gallery_unpin_view,
+        name="gallery-unpin",
+    ),
+    path("galleries/<int:pk>/rules", galleries.gallery_rule_add_view, name="gallery-rule-add"),
+    path(
+        "galleries/<int:pk>/rules/<int:rule_id>/remove",
+        galleries.gallery_rule_remove_view,
+        name="gallery-rule-remove",
+    ),
+    path("sites/new", galleries.site_create_view, name="site-create"),
+    path("sites/<int:pk>", galleries.site_edit_view, name="site-edit"),
+    path("sites/<int:pk>/key", galleries.site_rotate_key_view, name="site-rotate-key"),
 ]
