@@ -96,10 +96,25 @@ document.addEventListener("close", (event) => {
   if (!(dialog instanceof HTMLDialogElement) || dialog.returnValue !== "ok") return;
   const form = dialog.querySelector("form");
   const data = Object.fromEntries(new FormData(form));
-  if (form.dataset.action === "reject") bulk("reject", { reason: data.reason });
+  if (form.dataset.action === "gallery") pinToGallery(form, data.gallery);
+  else if (form.dataset.action === "reject") bulk("reject", { reason: data.reason });
   else if (data.product) bulk("tag_product", { product: data.product });
   else bulk("tag_line", { product_line: data.product_line || "" });
 }, true);
+
+// "Add to gallery": the selection is appended to the chosen gallery's pins.
+function pinToGallery(form, galleryId) {
+  const ids = targets();
+  if (!galleryId || !ids.length) {
+    say(galleryId ? "Select assets first." : "Choose a gallery (make one on the Galleries page).", true);
+    return;
+  }
+  htmx.ajax("POST", form.dataset.pinsUrl.replace("/0/", `/${galleryId}/`), {
+    values: { ids: ids.join(",") },
+    swap: "none",
+    source: form,
+  });
+}
 
 // -- keyboard ------------------------------------------------------------------------------
 
@@ -161,6 +176,7 @@ document.addEventListener("keydown", (event) => {
     a: () => bulk("approve"),
     r: () => openDialog("reject-dialog"),
     t: () => openDialog("tag-dialog"),
+    g: () => openDialog("gallery-dialog"),
     enter: () => { if (focused) focused.querySelector("a.open").click(); },
     escape: () => { selected.clear(); paintSelection(); },
   };
@@ -216,7 +232,7 @@ async function copyText(button) {
     source.select();
     document.execCommand("copy");
   }
-  say("Message copied");
+  say(button.dataset.copied || "Message copied");
 }
 
 function drawChart() {
@@ -249,7 +265,83 @@ document.body.addEventListener("htmx:responseError", (event) => {
   decided = null;
 });
 
-document.body.addEventListener("htmx:afterSettle", () => { paintSelection(); drawPins(); });
+// -- gallery pins: drag-and-drop order, Up/Down buttons, one POST of the full order ----
+
+let dragged = null;
+
+function pinRows() {
+  return Array.from(document.querySelectorAll("#pins .pin-row"));
+}
+
+function saveOrder() {
+  const list = $("#pins");
+  if (!list || !list.dataset.orderUrl) return;
+  htmx.ajax("POST", list.dataset.orderUrl, {
+    values: { order: pinRows().map((row) => row.dataset.asset).join(",") },
+    target: "#pins-panel",
+    swap: "outerHTML",
+  });
+}
+
+document.addEventListener("dragstart", (event) => {
+  const row = event.target.closest && event.target.closest("#pins .pin-row");
+  if (!row) return;
+  dragged = row;
+  row.classList.add("dragging");
+  event.dataTransfer.effectAllowed = "move";
+  event.dataTransfer.setData("text/plain", row.dataset.asset);
+});
+
+document.addEventListener("dragover", (event) => {
+  const over = dragged && event.target.closest && event.target.closest("#pins .pin-row");
+  if (!over) return;
+  event.preventDefault(); // allows the drop
+  if (over === dragged) return;
+  const box = over.getBoundingClientRect();
+  const after = event.clientY > box.top + box.height / 2;
+  over.parentNode.insertBefore(dragged, after ? over.nextSibling : over);
+});
+
+document.addEventListener("drop", (event) => {
+  if (dragged && event.target.closest && event.target.closest("#pins")) event.preventDefault();
+});
+
+document.addEventListener("dragend", () => {
+  if (!dragged) return;
+  dragged.classList.remove("dragging");
+  dragged = null;
+  saveOrder();
+});
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("#pins [data-move]");
+  if (!button) return;
+  const row = button.closest(".pin-row");
+  const sibling = button.dataset.move === "-1" ? row.previousElementSibling : row.nextElementSibling;
+  if (!sibling || !sibling.classList.contains("pin-row")) return;
+  if (button.dataset.move === "-1") row.parentNode.insertBefore(row, sibling);
+  else row.parentNode.insertBefore(sibling, row);
+  saveOrder();
+});
+
+// The live preview draws the gallery again after any change on the gallery page.
+function refreshPreview() {
+  const frame = $("#preview");
+  const old = frame && frame.querySelector("[data-ugc-gallery]");
+  if (!old || !window.UGC) return;
+  const fresh = document.createElement("div");
+  for (const name of ["data-ugc-gallery", "data-ugc-key", "data-ugc-consent"]) {
+    fresh.setAttribute(name, old.getAttribute(name));
+  }
+  old.replaceWith(fresh);
+  window.UGC.mount();
+}
+
+document.body.addEventListener("htmx:afterSettle", () => {
+  paintSelection();
+  drawPins();
+  if ($("#gallery-editor")) refreshPreview(); // every change there may change what it shows
+});
 document.body.addEventListener("htmx:oobAfterSwap", paintSelection);
 
 function start() {

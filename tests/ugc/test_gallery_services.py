@@ -63,7 +63,6 @@ def test_pins_append_in_order_skip_duplicates_and_report_them():
         {"id": second.pk, "reason": "already pinned"},
         {"id": 999_999_999, "reason": "no such asset"},
     ]
-    assert "skipped 2 (asset" in again.summary(gallery)
     assert pinned(gallery) == [first.pk, second.pk, third.pk]
     # Idempotent: the same request again changes nothing.
     assert galleries.pin_assets(gallery, [third.pk]).added == []

@@ -196,14 +196,6 @@ class PinOutcome:
     added: list[int] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)  # {"id", "reason"}
 
-    def summary(self, gallery: Gallery) -> str:
-        name = gallery.title or gallery.slug
-        text = f"Pinned {len(self.added)} asset{'s' if len(self.added) != 1 else ''} to {name}"
-        if self.skipped:
-            first = self.skipped[0]
-            text += f"; skipped {len(self.skipped)} (asset {first['id']}: {first['reason']})"
-        return text
-
 
 def _locked(gallery: Gallery) -> Gallery:
     """The gallery's row, locked: concurrent pin changes of one gallery take turns, so
