@@ -109,8 +109,10 @@ class AssetAdmin(admin.ModelAdmin):
         ("Source", {"fields": ["permalink", "posted_at", "platform_id", "source_url"]}),
         ("States", {"fields": STATE_FIELDS}),
         ("Pipeline", {"fields": PIPELINE_FIELDS, "classes": ["collapse"]}),
+        ("Score", {"fields": ["score_parts"], "classes": ["collapse"]}),
     ]
     readonly_fields = [
+        "score_parts",
         "preview",
         "hashtags",
         "mentions",
@@ -125,6 +127,22 @@ class AssetAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # assets come from uploads and imports (ugc/services/ingest.py)
+
+    @admin.display(description="score and its parts")
+    def score_parts(self, obj):
+        """Why the asset ranks where it does (ugc.services.scoring); read-only."""
+        from ugc.models import AssetScore
+        from ugc.scoring.parts import PARTS
+
+        try:
+            score = obj.score
+        except AssetScore.DoesNotExist:
+            return "not scored yet"
+        parts = ", ".join(f"{name} {getattr(score, name):.2f}" for name in PARTS)
+        return (
+            f"{score.score:.3f} ({parts}); {score.clicks} clicks in {score.impressions} "
+            f"impressions, estimated CTR {score.ctr:.2%}; {score.model_version}"
+        )
 
     @admin.display(description="preview")
     def preview(self, obj):
@@ -243,7 +261,7 @@ class PrivacyRequestAdmin(WrittenByServicesAdmin):
 
 # --- galleries (issue 6) --------------------------------------------------------------
 
-from ugc.models import Gallery, GalleryPin, GalleryRule, Site  # noqa: E402
+from ugc.models import Gallery, GalleryPin, GalleryRecommendation, GalleryRule, Site  # noqa: E402
 
 
 @admin.register(Site)
@@ -272,3 +290,14 @@ class GalleryAdmin(admin.ModelAdmin):
     list_filter = ["site", "layout", "ordering", "product_page"]
     search_fields = ["slug", "title"]
     inlines = [GalleryPinInline, GalleryRuleInline]
+
+
+@admin.register(GalleryRecommendation)
+class GalleryRecommendationAdmin(admin.ModelAdmin):
+    """A recommended gallery's exploration share is the coordinator's to set; the order
+    itself is computed (ugc.tasks.score_gallery_orders) and shown read-only."""
+
+    list_display = ["gallery", "exploration_share", "bucket", "computed_at"]
+    fields = ["gallery", "exploration_share", "asset_ids", "bucket", "computed_at"]
+    readonly_fields = ["asset_ids", "bucket", "computed_at"]
+    raw_id_fields = ["gallery"]
