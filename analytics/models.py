@@ -309,3 +309,133 @@ class Spend(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.channel}/{self.campaign}: {self.amount} {self.currency}"
+
+
+# --- Attribution runs and experiments (issue 8, second half) ------------------------------
+
+
+class AttributionRun(models.Model):
+    """One attribution model over the journeys of a date range, computed by a task.
+
+    `level` is what a touch is: a session's channel only ("channel"), or also the
+    galleries ("gallery") or assets ("asset") a visitor clicked. Results are stored
+    per channel, and for gallery and asset runs also per gallery and asset, in
+    AttributionCredit; a rerun replaces them.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    class Level(models.TextChoices):
+        CHANNEL = "channel"
+        GALLERY = "gallery"
+        ASSET = "asset"
+
+    model = models.CharField(max_length=30)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.CHANNEL)
+    date_from = models.DateField()
+    date_to = models.DateField(help_text="Inclusive: conversions on this day count.")
+    lookback_days = models.PositiveIntegerField(default=30)
+    include_impressions = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3, blank=True, help_text="Blank: the one there is.")
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    journeys = models.PositiveBigIntegerField(default=0)
+    conversions = models.FloatField(default=0)
+    value = models.FloatField(default=0)
+    # Orders in range with no touch in their lookback: counted, not credited to anyone.
+    unattributed_conversions = models.FloatField(default=0)
+    unattributed_value = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["date_from", "date_to", "level", "model"], name="attr_run_range")
+        ]
+
+    def __str__(self):
+        return f"{self.model} {self.level} {self.date_from}..{self.date_to} ({self.status})"
+
+
+class AttributionCredit(models.Model):
+    """Conversions and value one run credited to one channel, gallery or asset.
+    `key` "(none)" at gallery or asset level is the part credited to touches that were
+    not gallery or asset touches, so every level adds up to the run's total."""
+
+    run = models.ForeignKey(AttributionRun, on_delete=models.CASCADE, related_name="credits")
+    level = models.CharField(max_length=10, choices=AttributionRun.Level.choices)
+    key = models.CharField(max_length=200)
+    conversions = models.FloatField()
+    value = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "level", "key"], name="attr_credit_key")
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.key}: {self.value:.2f}"
+
+
+class Experiment(models.Model):
+    """An A/B test of what a gallery slot shows on a site.
+
+    The storefront asks for `placement` (a gallery slug); each visitor is assigned a
+    variant by hashing (experiment id, visitor id), and gets that variant's gallery,
+    or nothing for a variant without one (the holdout). Events then carry `key` and
+    the variant's name.
+    """
+
+    class Metric(models.TextChoices):
+        CONVERSION_RATE = "conversion_rate"
+        REVENUE_PER_VISITOR = "revenue_per_visitor"
+        CLICK_THROUGH = "click_through"
+
+    site = models.ForeignKey("ugc.Site", on_delete=models.CASCADE, related_name="experiments")
+    key = models.SlugField(max_length=100, help_text="The name events carry in `experiment`.")
+    name = models.CharField(max_length=200, blank=True)
+    placement = models.SlugField(max_length=100, help_text="The gallery slug the page asks for.")
+    metric = models.CharField(
+        max_length=30, choices=Metric.choices, default=Metric.CONVERSION_RATE
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "key"], name="experiment_key_per_site")
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class ExperimentVariant(models.Model):
+    """One arm: its share of the traffic and the gallery it shows (none: holdout)."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="variants")
+    name = models.SlugField(max_length=100)
+    weight = models.FloatField(help_text="Relative share of visitors.")
+    gallery = models.ForeignKey(
+        "ugc.Gallery", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "name"], name="variant_name_unique"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="variant_weight_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.experiment_id}/{self.name}"
