@@ -403,9 +403,7 @@ class Experiment(models.Model):
     key = models.SlugField(max_length=100, help_text="The name events carry in `experiment`.")
     name = models.CharField(max_length=200, blank=True)
     placement = models.SlugField(max_length=100, help_text="The gallery slug the page asks for.")
-    metric = models.CharField(
-        max_length=30, choices=Metric.choices, default=Metric.CONVERSION_RATE
-    )
+    metric = models.CharField(max_length=30, choices=Metric.choices, default=Metric.CONVERSION_RATE)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -434,7 +432,9 @@ class ExperimentVariant(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["experiment", "name"], name="variant_name_unique"),
-            models.CheckConstraint(condition=models.Q(weight__gt=0), name="variant_weight_positive"),
+            models.CheckConstraint(
+                condition=models.Q(weight__gt=0), name="variant_weight_positive"
+            ),
         ]
 
     def __str__(self):

@@ -5,94 +5,217 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0002_kpi_rollups_and_spend'),
-        ('ugc', '0006_scoring_and_engagement'),
+        ("analytics", "0002_kpi_rollups_and_spend"),
+        ("ugc", "0006_scoring_and_engagement"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AttributionRun',
+            name="AttributionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model', models.CharField(max_length=30)),
-                ('level', models.CharField(choices=[('channel', 'Channel'), ('gallery', 'Gallery'), ('asset', 'Asset')], default='channel', max_length=10)),
-                ('date_from', models.DateField()),
-                ('date_to', models.DateField(help_text='Inclusive: conversions on this day count.')),
-                ('lookback_days', models.PositiveIntegerField(default=30)),
-                ('include_impressions', models.BooleanField(default=False)),
-                ('currency', models.CharField(blank=True, help_text='Blank: the one there is.', max_length=3)),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('timings', models.JSONField(blank=True, default=dict)),
-                ('journeys', models.PositiveBigIntegerField(default=0)),
-                ('conversions', models.FloatField(default=0)),
-                ('value', models.FloatField(default=0)),
-                ('unattributed_conversions', models.FloatField(default=0)),
-                ('unattributed_value', models.FloatField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("model", models.CharField(max_length=30)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("channel", "Channel"),
+                            ("gallery", "Gallery"),
+                            ("asset", "Asset"),
+                        ],
+                        default="channel",
+                        max_length=10,
+                    ),
+                ),
+                ("date_from", models.DateField()),
+                (
+                    "date_to",
+                    models.DateField(help_text="Inclusive: conversions on this day count."),
+                ),
+                ("lookback_days", models.PositiveIntegerField(default=30)),
+                ("include_impressions", models.BooleanField(default=False)),
+                (
+                    "currency",
+                    models.CharField(
+                        blank=True, help_text="Blank: the one there is.", max_length=3
+                    ),
+                ),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("timings", models.JSONField(blank=True, default=dict)),
+                ("journeys", models.PositiveBigIntegerField(default=0)),
+                ("conversions", models.FloatField(default=0)),
+                ("value", models.FloatField(default=0)),
+                ("unattributed_conversions", models.FloatField(default=0)),
+                ("unattributed_value", models.FloatField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['date_from', 'date_to', 'level', 'model'], name='attr_run_range')],
+                "indexes": [
+                    models.Index(
+                        fields=["date_from", "date_to", "level", "model"], name="attr_run_range"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Experiment',
+            name="Experiment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='The name events carry in `experiment`.', max_length=100)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('placement', models.SlugField(help_text='The gallery slug the page asks for.', max_length=100)),
-                ('metric', models.CharField(choices=[('conversion_rate', 'Conversion Rate'), ('revenue_per_visitor', 'Revenue Per Visitor'), ('click_through', 'Click Through')], default='conversion_rate', max_length=30)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='experiments', to='ugc.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="The name events carry in `experiment`.", max_length=100
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "placement",
+                    models.SlugField(
+                        help_text="The gallery slug the page asks for.", max_length=100
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("conversion_rate", "Conversion Rate"),
+                            ("revenue_per_visitor", "Revenue Per Visitor"),
+                            ("click_through", "Click Through"),
+                        ],
+                        default="conversion_rate",
+                        max_length=30,
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="experiments",
+                        to="ugc.site",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ExperimentVariant',
+            name="ExperimentVariant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=100)),
-                ('weight', models.FloatField(help_text='Relative share of visitors.')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('experiment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variants', to='analytics.experiment')),
-                ('gallery', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ugc.gallery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=100)),
+                ("weight", models.FloatField(help_text="Relative share of visitors.")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "experiment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="variants",
+                        to="analytics.experiment",
+                    ),
+                ),
+                (
+                    "gallery",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ugc.gallery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AttributionCredit',
+            name="AttributionCredit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('channel', 'Channel'), ('gallery', 'Gallery'), ('asset', 'Asset')], max_length=10)),
-                ('key', models.CharField(max_length=200)),
-                ('conversions', models.FloatField()),
-                ('value', models.FloatField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='credits', to='analytics.attributionrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("channel", "Channel"),
+                            ("gallery", "Gallery"),
+                            ("asset", "Asset"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("conversions", models.FloatField()),
+                ("value", models.FloatField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="credits",
+                        to="analytics.attributionrun",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('run', 'level', 'key'), name='attr_credit_key')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "level", "key"), name="attr_credit_key")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='experiment',
-            constraint=models.UniqueConstraint(fields=('site', 'key'), name='experiment_key_per_site'),
+            model_name="experiment",
+            constraint=models.UniqueConstraint(
+                fields=("site", "key"), name="experiment_key_per_site"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='experimentvariant',
-            constraint=models.UniqueConstraint(fields=('experiment', 'name'), name='variant_name_unique'),
+            model_name="experimentvariant",
+            constraint=models.UniqueConstraint(
+                fields=("experiment", "name"), name="variant_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='experimentvariant',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gt', 0)), name='variant_weight_positive'),
+            model_name="experimentvariant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gt", 0)), name="variant_weight_positive"
+            ),
         ),
     ]
