@@ -61,7 +61,7 @@ def discover() -> None:
     import bench
 
     for module in pkgutil.iter_modules(bench.__path__):
-        if module.name not in {"registry", "__main__"}:
+        if module.name not in {"registry", "report", "__main__"}:
             importlib.import_module(f"bench.{module.name}")
 
 

@@ -142,6 +142,13 @@ def library_size() -> int:
     return int(os.environ.get("BENCH_SEARCH_ASSETS", "1000000"))
 
 
+def library_database() -> str:
+    """One database per library size, so that a small run never truncates the
+    full-size library that took many minutes to build."""
+    n = library_size()
+    return BENCH_DB if n == 1_000_000 else f"{BENCH_DB}_{n}"
+
+
 def caption(rng: np.random.Generator) -> tuple[str, list[str]]:
     pick = lambda words: words[rng.integers(len(words))]  # noqa: E731
     product = pick(PRODUCTS)
@@ -268,7 +275,7 @@ class Library:
         from ugc.search.embedding import default_embedder
 
         self.embedder = default_embedder()
-        with bench_database():
+        with bench_database(library_database()):
             build_library(library_size())
             rows = AssetEmbedding.objects.filter(model=self.embedder.name).values_list(
                 "asset_id", "vector"
@@ -306,7 +313,7 @@ def run_vector_bench(name: str, filtered: bool, target_p95_ms: float) -> Result:
     )
     mask = lib.rare_mask if filtered else None
     times, exact_times, recalls = [], [], []
-    with bench_database():
+    with bench_database(library_database()):
         vector_hits(assets, lib.query_vectors[0], lib.embedder, 24)  # warm the cache
         for vector in lib.query_vectors:
             started = time.perf_counter()
@@ -355,7 +362,7 @@ def search_full_text_first_page() -> Result:
         "silk scarf",
     ]
     times, plain_times = [], []
-    with bench_database():
+    with bench_database(library_database()):
         filtered = Asset.objects.filter(source_platform="instagram", quality_score__gte=0.3)
         search(filtered, SearchRequest(text=words[0]))  # warm
         for i in range(QUERIES):
