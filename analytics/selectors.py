@@ -390,3 +390,97 @@ def _predicted(rows: list[dict]) -> dict:
         "method": "estimate: average order value x orders per customer-year x expected "
         "lifespan 1/(1 - repeat rate) years (capped at 10)",
     }
+
+
+# -- the dashboard's rankings and funnel (analytics/views.py) ---------------------------------
+
+FUNNEL_STEPS = (
+    ("impressions", "awareness", "impressions"),
+    ("clicks", "consideration", "clicks"),
+    ("sessions", "consideration", "sessions"),
+    ("orders", "purchase", "orders"),
+)
+
+
+def funnel_steps(slice_: Slice, period: Period) -> list[dict]:
+    """Awareness → consideration → purchase for the period and the previous period of
+    equal length: each step's count, the rate from the step before it (skipping a step
+    the slice does not measure) and the relative change against the previous period."""
+    current = kpis.funnel(counters(slice_, period))
+    previous = kpis.funnel(counters(slice_, period.previous()))
+    steps, before = [], None
+    for name, stage, kpi in FUNNEL_STEPS:
+        value, earlier = current[stage][kpi], previous[stage][kpi]
+        steps.append(
+            {
+                "step": name,
+                "stage": stage,
+                "count": value,
+                "rate_from_previous_step": kpis.ratio(value, before),
+                "previous_count": earlier,
+                "change_vs_previous_period": kpis.change(value, earlier),
+            }
+        )
+        before = value if value is not None else before
+    return steps
+
+
+TOP_ASSETS_SQL = """
+SELECT t.asset_id, sum(t.impressions) AS impressions, sum(t.clicks) AS clicks,
+       sum(t.conversions) AS ugc_conversions, sum(t.revenue) AS ugc_revenue
+FROM analytics_dailyassetstats t
+WHERE t.asset_id IS NOT NULL AND {where}
+GROUP BY t.asset_id
+ORDER BY sum(t.revenue) DESC, sum(t.conversions) DESC, sum(t.clicks) DESC, t.asset_id
+LIMIT %(limit)s
+"""
+TOP_GALLERIES_SQL = """
+SELECT t.gallery, sum(t.gallery_views) AS gallery_views, sum(t.impressions) AS impressions,
+       sum(t.clicks) AS clicks, sum(t.conversions) AS ugc_conversions,
+       sum(t.revenue) AS ugc_revenue
+FROM analytics_dailyassetstats t
+WHERE t.gallery <> '' AND {where}
+GROUP BY t.gallery
+ORDER BY sum(t.revenue) DESC, sum(t.conversions) DESC, sum(t.clicks) DESC, t.gallery
+LIMIT %(limit)s
+"""
+
+
+def _ranked(sql: str, slice_: Slice, period: Period, limit: int) -> list[dict]:
+    where = _where(Slice("all", site_id=slice_.site_id), "TRUE", ugc=False)
+    params = {**_params(slice_, period), "limit": limit}
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(where=where), params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor]
+    for row in rows:
+        row["click_through_rate"] = kpis.ratio(row["clicks"], row["impressions"])
+        row["ugc_assisted_orders"] = row.pop("ugc_conversions")
+        row["ugc_assisted_revenue"] = kpis.money(row.pop("ugc_revenue"))
+    return rows
+
+
+def top_assets(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
+    """The assets with the most UGC-assisted revenue in the period (each order counted in
+    full for every asset its buyer clicked: assisted, not shares of credit), each with
+    its `asset` (creator and renditions loaded: three queries whatever the limit)."""
+    from ugc.models import Asset
+    from ugc.workspace.pages import tiles
+
+    rows = _ranked(TOP_ASSETS_SQL, slice_, period, limit)
+    assets = {a.pk: a for a in tiles(Asset.objects.filter(pk__in=[r["asset_id"] for r in rows]))}
+    return [{**row, "asset": assets.get(row["asset_id"])} for row in rows]
+
+
+def top_galleries(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
+    """Galleries by the UGC-assisted revenue of their assets (the KPI API's gallery
+    dimension: an order that touched two of a gallery's assets counts twice), with the
+    gallery's title where one of that slug exists."""
+    from ugc.models import Gallery
+
+    rows = _ranked(TOP_GALLERIES_SQL, slice_, period, limit)
+    galleries = Gallery.objects.filter(slug__in=[row["gallery"] for row in rows])
+    if slice_.site_id is not None:
+        galleries = galleries.filter(site_id=slice_.site_id)
+    titles = dict(galleries.order_by("-pk").values_list("slug", "title"))
+    return [{**row, "title": titles.get(row["gallery"]) or ""} for row in rows]

@@ -190,29 +190,17 @@ class TimeseriesView(AnalystView):
         return Response({**_head(slice_), "days": selectors.timeseries(slice_, period)})
 
 
-FUNNEL_STEPS = (
-    ("impressions", "awareness", "impressions"),
-    ("clicks", "consideration", "clicks"),
-    ("sessions", "consideration", "sessions"),
-    ("orders", "purchase", "orders"),
-)
-
-
 class FunnelView(AnalystView):
     @extend_schema(
         summary="Impressions, clicks, sessions and orders with the rate between steps",
         parameters=QUERY_PARAMETERS,
         responses={200: FREE_FORM},
+        description="Each step's count, the rate from the step before, and the count and "
+        "relative change in the previous period of equal length.",
     )
     def get(self, request):
         slice_, period = self.query()
-        kpis = selectors.kpi_report(slice_, period)["period"]["kpis"]
-        steps, before = [], None
-        for name, stage, kpi in FUNNEL_STEPS:
-            value = kpis[stage][kpi]
-            rate = None if before is None or value is None or not before else value / before
-            steps.append({"step": name, "count": value, "rate_from_previous_step": rate})
-            before = value if value is not None else before
+        steps = selectors.funnel_steps(slice_, period)
         return Response({**_head(slice_), "from": period.start, "to": period.end, "steps": steps})
 
 
