@@ -43,3 +43,19 @@ def rollup_pending() -> list[str]:
     for day in days:
         push_asset_performance(day)
     return [day.isoformat() for day in days]
+
+
+@shared_task
+def run_attribution(run_id: int) -> list[str]:
+    """Compute one attribution run; running it again replaces its results."""
+    from analytics.services.attribution_runs import execute_runs
+
+    return execute_runs([run_id])
+
+
+@shared_task
+def run_attributions(run_ids: list[int]) -> list[str]:
+    """Compute several runs, building the journeys once per range; idempotent like one."""
+    from analytics.services.attribution_runs import execute_runs
+
+    return execute_runs(list(run_ids))
