@@ -18,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Before the workspace: ugc's URLconf cannot include analytics (ugc never imports it).
+    path("workspace/dashboard/", include("analytics.urls")),
     path("workspace/", include("ugc.urls")),
     # Renditions, when no web server in front serves MEDIA_URL (SERVE_MEDIA, or DEBUG).
     path("media/<path:path>", ugc_views.media_view, name="media"),
