@@ -1,0 +1,211 @@
+"""The coordinator's workspace: server time per page on a 100,000-asset library.
+
+The issue's bar: every page under 300 ms of server time with a 100,000-asset library
+on this machine. The library is bench/search.py's generator (captions, hashtags,
+embeddings, full-text vectors, HNSW index) built in its own database,
+`ugc_bench_workspace` (BENCH_WORKSPACE_ASSETS, default 100,000), then dressed once by
+SQL as a working library: every asset processed, a third approved, a third of those
+with rights granted, a thumbnail row each, a thousand creators, rights requests,
+and galleries with pins.
+
+Each page is requested in-process through Django's test client as a logged-in
+coordinator (the whole request: middleware, view, queries, template), DEBUG off, p95
+over REPEATS. The ceiling is a bare SELECT of the same page of rows (the rows the page
+lists, no filters, counts or joins), p95 over as many runs: the ratio says what the
+page costs beyond fetching what it shows. The 300 ms goal is checked on the p95.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+from django.db import connection
+
+from bench.registry import Result, benchmark
+from bench.search import bench_database, build_library
+
+BENCH_DB = "ugc_bench_workspace"
+REPEATS = 30
+GOAL_MS = 300
+MARKER_SITE = "bench-workspace"
+
+
+def library_size() -> int:
+    return int(os.environ.get("BENCH_WORKSPACE_ASSETS", "100000"))
+
+
+DRESS_SQL = [
+    # A thousand creators, each asset by one of them.
+    """INSERT INTO ugc_creator (platform, handle, display_name, profile_url, created_at,
+        updated_at)
+       SELECT 'instagram', 'bench_creator_' || i, 'Creator ' || i, '', now(), now()
+       FROM generate_series(1, 1000) AS i
+       ON CONFLICT DO NOTHING""",
+    """UPDATE ugc_asset SET creator_id = c.id
+       FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM ugc_creator
+             WHERE handle LIKE 'bench_creator_%') AS c
+       WHERE c.n = ugc_asset.id % 1000""",
+    # Processed; a third approved, a third of those with rights, some asked.
+    """UPDATE ugc_asset SET processing_state = 'in_review',
+        moderation_state = CASE WHEN id % 3 = 0 THEN 'approved' ELSE 'pending' END,
+        rights_state = CASE WHEN id % 9 = 0 THEN 'granted'
+                            WHEN id % 9 = 3 THEN 'requested' ELSE 'not_requested' END,
+        width = 1080, height = 1350, posted_at = now() - (id % 400) * interval '1 day'""",
+    """INSERT INTO ugc_rendition (asset_id, kind, format, width, height, byte_size, file,
+        created_at)
+       SELECT id, 'image', 'webp', 320, 400, 9000, 'renditions/bench/' || id || '-320.webp',
+        now()
+       FROM ugc_asset ON CONFLICT DO NOTHING""",
+    """INSERT INTO ugc_rightsrequest (asset_id, creator_id, state, message, approval_hashtag,
+        terms_url, requested_at, granted_via, reply_text, updated_at)
+       SELECT id, creator_id, 'requested', 'May we show your post? Reply #yesbench',
+        'yesbench', '', now() - (id % 30) * interval '1 day', '', '', now()
+       FROM ugc_asset WHERE id % 9 = 3""",
+]
+
+
+def _dress_library() -> None:
+    """Make the generated library look worked on; once (the marker site says so)."""
+    from ugc.models import Asset, Gallery, GalleryPin, Site
+
+    if Site.objects.filter(name=MARKER_SITE).exists():
+        return
+    print("  dressing the workspace library (once) ...", flush=True)
+    with connection.cursor() as cursor:
+        for sql in DRESS_SQL:
+            cursor.execute(sql)
+    site = Site.objects.create(name=MARKER_SITE, domain="bench.example.com")
+    ids = list(Asset.objects.filter(rights_state="granted").values_list("pk", flat=True)[:1000])
+    for g in range(20):
+        gallery = Gallery.objects.create(site=site, slug=f"bench-{g}", title=f"Bench {g}")
+        GalleryPin.objects.bulk_create(
+            GalleryPin(gallery=gallery, asset_id=asset_id, position=i)
+            for i, asset_id in enumerate(ids[g * 50 : g * 50 + 50])
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _p95(times: list[float]) -> float:
+    return float(np.percentile(times, 95))
+
+
+def _timed(fn, repeats: int = REPEATS) -> float:
+    fn()  # warm: first-use imports, template loading, plan caches
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return _p95(times)
+
+
+def _bare(sql: str, params=()):
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    return run
+
+
+PAGE_ROWS = "SELECT * FROM ugc_asset ORDER BY created_at DESC, id DESC LIMIT 48"
+
+
+def _pages(asset_id: int, gallery_id: int) -> list[tuple[str, str, str, tuple]]:
+    """(name, workspace URL, bare SELECT of the rows it shows, its parameters)."""
+    return [
+        ("library, first page", "/workspace/", PAGE_ROWS, ()),
+        ("library, platform facet", "/workspace/?platform=tiktok", PAGE_ROWS, ()),
+        ("library, search", "/workspace/?q=linen+dress", PAGE_ROWS, ()),
+        (
+            "asset page",
+            f"/workspace/assets/{asset_id}",
+            "SELECT * FROM ugc_asset WHERE id = %s",
+            (asset_id,),
+        ),
+        (
+            "review queue",
+            "/workspace/review",
+            "SELECT * FROM ugc_asset WHERE moderation_state = 'pending' ORDER BY created_at, id "
+            "LIMIT 1",
+            (),
+        ),
+        ("rights", "/workspace/rights", "SELECT * FROM ugc_rightsrequest LIMIT 100", ()),
+        ("galleries list", "/workspace/galleries", "SELECT * FROM ugc_gallery LIMIT 500", ()),
+        (
+            "gallery page (50 pins)",
+            f"/workspace/galleries/{gallery_id}",
+            "SELECT * FROM ugc_gallerypin WHERE gallery_id = %s",
+            (gallery_id,),
+        ),
+    ]
+
+
+def _coordinator_client():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from config.roles import COORDINATOR
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-coordinator")
+    group, _ = Group.objects.get_or_create(name=COORDINATOR)
+    user.groups.add(group)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def measure_pages() -> list[tuple[str, float, float]]:
+    from django.test import override_settings
+
+    from ugc.models import Asset, Gallery
+
+    results = []
+    with bench_database(BENCH_DB):
+        build_library(library_size())
+        _dress_library()
+        client = _coordinator_client()
+        asset_id = Asset.objects.filter(rights_state="granted").values_list("pk", flat=True)[0]
+        gallery_id = Gallery.objects.values_list("pk", flat=True).order_by("pk")[0]
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
+            for name, url, sql, params in _pages(asset_id, gallery_id):
+
+                def get(url=url):
+                    response = client.get(url)
+                    assert response.status_code == 200, (url, response.status_code)
+
+                results.append((name, _timed(get), _timed(_bare(sql, params))))
+    return results
+
+
+_measured: list[tuple[str, float, float]] = []
+
+
+def _page_result(index: int) -> Result:
+    if not _measured:
+        _measured.extend(measure_pages())
+    name, page_s, bare_s = _measured[index]
+    return Result(
+        f"workspace: {name}",
+        page_s,
+        bare_s,
+        target_ratio=float("inf"),
+        note=f"p95 {page_s * 1000:.0f} ms (goal <= {GOAL_MS} ms), {library_size():,} assets",
+        goals_met=page_s * 1000 <= GOAL_MS,
+    )
+
+
+def _register(index: int):
+    def run() -> Result:
+        return _page_result(index)
+
+    run.__name__ = f"workspace_page_{index}"
+    return benchmark(run)
+
+
+for _index in range(8):
+    _register(_index)
