@@ -254,6 +254,12 @@ function drawChart() {
   });
 }
 
+// A new action starts: an earlier error no longer describes the page.
+document.body.addEventListener("htmx:beforeRequest", () => {
+  const status = $("#status");
+  if (status && status.classList.contains("error")) say("");
+});
+
 document.body.addEventListener("htmx:responseError", (event) => {
   const xhr = event.detail.xhr;
   let text = `Request failed (${xhr.status})`;
