@@ -24,7 +24,7 @@ from ugc.services.performance import record_asset_performance
 
 pytestmark = pytest.mark.django_db
 
-LIBRARY, GOOD, SIZE, ROUNDS = 40, 8, 10, 30
+LIBRARY, GOOD, SIZE, ROUNDS = 40, 8, 10, 40
 GOOD_RATE, WEAK_RATE = 0.12, 0.03
 CONVERSION_RATE = 0.05  # per click, the same for every asset
 IMPRESSIONS_PER_PLACE = 200
@@ -86,7 +86,7 @@ def run(gallery, rates, start, recommended, seed):
 
 
 def test_recommended_ordering_learns_the_better_assets_and_beats_newest_first(settings):
-    settings.SCORING_EXPLORATION_SHARE = 0.2
+    settings.SCORING_EXPLORATION_SHARE = 0.3
     settings.SCORING_WATERMARK_OVERLAP_SECONDS = 0
     start = timezone.now()
     assets, rates = make_library(start)
