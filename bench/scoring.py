@@ -37,7 +37,7 @@ INSERT INTO ugc_asset (media_type, source_platform, caption, hashtags, mentions,
 SELECT 'image', (ARRAY['instagram','tiktok','facebook','x','review','upload'])[1 + i %% 6],
     'bench', '{}', '{}', 'en', '', '', now() - (i %% 400) * interval '1 day', 'b' || i, '',
     '{}', '', '', 'image/jpeg', 1080, 1080 + (i %% 5) * 100, '', '{}', '{}',
-    ((i * 7919) %% 1000) / 1000.0, '{}', 'in_review', '',
+    ((i::bigint * 7919) %% 1000) / 1000.0, '{}', 'in_review', '',
     CASE WHEN i %% 3 = 0 THEN 'approved' ELSE 'pending' END,
     CASE WHEN i %% 3 = 0 THEN 'granted' ELSE 'not_requested' END, '{}', '{}', now(), now()
 FROM generate_series(1, %(n)s) AS i
