@@ -58,8 +58,10 @@ def _forget_dead_pids(pgdata: Path) -> None:
         try:
             pids = json.loads(pid_list.read_text())
         except ValueError:
-            pids = []
-        alive = [pid for pid in pids if _pid_alive(pid)]
+            # Left empty by a process killed mid-write: pgserver cannot parse it and
+            # every later start fails, so it is rewritten (as no pid known) here.
+            pids = None
+        alive = [pid for pid in pids or [] if _pid_alive(pid)]
         if alive != pids:
             pid_list.write_text(json.dumps(alive))
 
