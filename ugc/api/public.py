@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -42,16 +44,52 @@ PREFLIGHT_MAX_AGE = "86400"
 
 
 def request_key(request) -> str:
-    return request.query_params.get("key") or request.headers.get("X-Site-Key") or ""
+    # request.GET: the same on DRF's Request and on Django's (the hot path has no DRF).
+    return request.GET.get("key") or request.headers.get("X-Site-Key") or ""
 
 
 # --- throttling -----------------------------------------------------------------------
 
 
 class _PublicThrottle(SimpleRateThrottle):
+    """A fixed-window counter: one cache increment per request, whatever the rate.
+
+    DRF's own throttle keeps every request's timestamp in one cached list, which it
+    reads and rewrites on each request: at a high rate that list is the hot path's
+    biggest cost. A window may let up to twice the rate through across its edge,
+    which is enough to stop abuse.
+    """
+
     def get_rate(self):
         # Read at call time, so a settings change (or a test's override) applies.
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+
+    def window(self, request) -> tuple[str, int] | None:
+        """(this window's counter key, its lifetime in seconds); None: not throttled."""
+        key = self.get_cache_key(request, None)
+        if self.rate is None or key is None:
+            return None
+        now = self.timer()
+        self.wait_seconds = self.duration - now % self.duration
+        return f"{key}:{int(now // self.duration)}", self.duration + 1
+
+    def allow_request(self, request, view):
+        window = self.window(request)
+        return window is None or count_request(*window) <= self.num_requests
+
+    def wait(self):
+        return self.wait_seconds
+
+
+def count_request(counter_key: str, ttl: int) -> int:
+    """Add one to a throttle window's counter; the count including this request."""
+    if cache.add(counter_key, 1, ttl):
+        return 1
+    try:
+        return cache.incr(counter_key)
+    except ValueError:  # expired between add and incr: a new window
+        cache.set(counter_key, 1, ttl)
+        return 1
 
 
 class PublicKeyThrottle(_PublicThrottle):
@@ -410,14 +448,122 @@ class PublicGalleryView(_PublicView):
             cached = (body, etag)
             cache.set(key, cached, timeout)
         body, etag = cached
-        if etag in _etags(request.headers.get("If-None-Match", "")):
-            response = HttpResponse(status=304)
-        else:
-            response = HttpResponse(body, content_type="application/json")
-        response["ETag"] = etag
-        response["Cache-Control"] = CACHE_CONTROL
-        response["Surrogate-Key"] = f"ugc-gallery-{gallery_id} ugc-site-{site['id']}"
-        return response
+        _remember(request, slug, _Hot(body, etag, site["id"], gallery_id, site, versions))
+        return _gallery_response(request, body, etag, site["id"], gallery_id)
+
+
+def _gallery_response(request, body: bytes, etag: str, site_id: int, gallery_id: int):
+    if etag in _etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    response["Surrogate-Key"] = f"ugc-gallery-{gallery_id} ugc-site-{site_id}"
+    return response
+
+
+# --- the hot path -----------------------------------------------------------------------
+#
+# A gallery served before is answered without DRF and with one round trip to the
+# cache: the version tokens (a takedown moves them, so nothing stale is served) and
+# the two throttle counters, pipelined when the cache is Redis. Anything else (a
+# first request, a changed version, a refused origin, a throttled client, an error)
+# goes through PublicGalleryView, which answers it and remembers the result.
+
+
+@dataclass(frozen=True)
+class _Hot:
+    body: bytes
+    etag: str
+    site_id: int
+    gallery_id: int
+    site: dict
+    versions: tuple[str, str]  # (gallery version, global version) it was rendered under
+
+
+_HOT: dict[tuple, _Hot] = {}
+HOT_ENTRIES = 1000  # per process; a few hundred galleries x pages x products
+
+
+def _hot_params(request, slug: str) -> tuple:
+    query = request.GET
+    return (request_key(request), slug, *(query.get(n, "") for n in ("product", "cursor", "limit")))
+
+
+def _remember(request, slug: str, entry: _Hot) -> None:
+    if len(_HOT) >= HOT_ENTRIES:
+        _HOT.clear()  # simpler than LRU, and refilled by the next request of each
+    _HOT[_hot_params(request, slug)] = entry
+
+
+def _redis():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
+
+
+def _versions_and_counts(version_keys: list[str], windows: list[tuple[str, int]]):
+    """The version tokens now, and each throttle window's count with this request."""
+    backend = _redis()
+    if backend is None:
+        values = cache.get_many(version_keys)
+        return [values.get(k) for k in version_keys], [count_request(*w) for w in windows]
+    # Django's Redis cache has no pipelining: use its client (one round trip instead of
+    # six), with its key names and serializer so both paths read the same entries.
+    client = backend._cache.get_client(None, write=True)
+    pipe = client.pipeline(transaction=False)
+    pipe.mget([backend.make_and_validate_key(k) for k in version_keys])
+    for counter_key, ttl in windows:
+        raw = backend.make_and_validate_key(counter_key)
+        pipe.set(raw, 0, ex=ttl, nx=True)
+        pipe.incr(raw)
+    results = pipe.execute()
+    loads = backend._cache._serializer.loads
+    return [None if v is None else loads(v) for v in results[0]], results[2::2]
+
+
+def _hot_response(request, slug: str):
+    entry = _HOT.get(_hot_params(request, slug))
+    origin = request.headers.get("Origin")
+    if entry is None or (origin is not None and not origin_allowed(entry.site, origin)):
+        return None
+    throttles = [PublicAddressThrottle(), PublicKeyThrottle()]
+    windows = [w for w in (t.window(request) for t in throttles) if w is not None]
+    version_keys = [gallery_cache._version_key(entry.gallery_id), gallery_cache.GLOBAL_VERSION_KEY]
+    versions, counts = _versions_and_counts(version_keys, windows)
+    if tuple(versions) != entry.versions:
+        return None
+    if any(n > t.num_requests for n, t in zip(counts, throttles, strict=False)):
+        return None  # the full view answers 429 with its problem body
+    response = _gallery_response(request, entry.body, entry.etag, entry.site_id, entry.gallery_id)
+    if origin is not None:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+    response["Allow"] = _ALLOW  # as DRF sets it
+    patch_vary_headers(response, ("Origin", "X-Site-Key"))
+    return response
+
+
+_gallery_view = PublicGalleryView.as_view()
+_ALLOW = "GET, HEAD, OPTIONS"  # DRF's Allow for this view (as_view adds HEAD); tested
+
+
+@csrf_exempt
+def public_gallery(request, slug: str):
+    """GET /api/v1/public/galleries/<slug>: the hot path, else PublicGalleryView."""
+    if request.method == "GET":
+        response = _hot_response(request, slug)
+        if response is not None:
+            return response
+    return _gallery_view(request, slug=slug)
+
+
+# The schema generator (and anything else that introspects views) sees the full view.
+public_gallery.cls = _gallery_view.cls
+public_gallery.initkwargs = _gallery_view.initkwargs
 
 
 def _etags(header: str) -> set[str]:

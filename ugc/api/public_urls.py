@@ -5,7 +5,7 @@ from ugc.api import public
 urlpatterns = [
     path(
         "public/galleries/<slug:slug>",
-        public.PublicGalleryView.as_view(),
+        public.public_gallery,
         name="public-gallery",
     ),
     path(

@@ -1,0 +1,131 @@
+"""The hot path of GET /api/v1/public/galleries/<slug> (what every widget load hits):
+the same answer as the full view, with the same headers; never stale after a
+takedown; origins and throttles still enforced. On local memory and on Redis."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from tests.support.worker import redis_url
+from tests.ugc.factories import GalleryFactory, GalleryPinFactory, RenditionFactory, SiteFactory
+from ugc.api import public
+from ugc.services import rights
+
+pytestmark = pytest.mark.django_db
+ORIGIN = "https://shop.example.com"
+
+
+def redis_caches():
+    url = redis_url()
+    if url is None:
+        pytest.skip("the Redis path needs REDIS_URL=redis://127.0.0.1:6379/0")
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+
+
+@pytest.fixture(params=["local memory", "redis"])
+def cache_backend(request):
+    if request.param == "local memory":
+        cache.clear()
+        yield
+        cache.clear()
+        return
+    caches = redis_caches()
+    with override_settings(CACHES=caches, GALLERY_CACHE_SECONDS=300):
+        yield
+        # Only this test's keys: clear() would flush a Redis others may share.
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{caches['default']['KEY_PREFIX']}:*"):
+            client.delete(key)
+
+
+@pytest.fixture
+def gallery(cache_backend):
+    site = SiteFactory(allowed_origins=[ORIGIN])
+    gallery = GalleryFactory(site=site, slug="homepage")
+    for position in range(3):
+        pin = GalleryPinFactory(gallery=gallery, position=position)
+        RenditionFactory(asset=pin.asset)
+    return gallery
+
+
+def get(gallery, origin=ORIGIN, **headers):
+    if origin:
+        headers["Origin"] = origin
+    return APIClient().get(
+        f"/api/v1/public/galleries/{gallery.slug}",
+        {"key": gallery.site.publishable_key},
+        headers=headers,
+    )
+
+
+def served_hot(monkeypatch) -> list:
+    """Records each request the hot path answered (None: it passed it on)."""
+    answered = []
+    original = public._hot_response
+
+    def spy(request, slug):
+        response = original(request, slug)
+        answered.append(response is not None)
+        return response
+
+    monkeypatch.setattr(public, "_hot_response", spy)
+    return answered
+
+
+@pytest.mark.parametrize("origin", [ORIGIN, None], ids=["cross-origin", "no origin"])
+def test_a_hot_answer_is_the_full_views_answer(gallery, monkeypatch, origin):
+    hot = served_hot(monkeypatch)
+    first, second = get(gallery, origin), get(gallery, origin)
+    assert hot == [False, True]
+    assert (second.status_code, second.content) == (first.status_code, first.content)
+    assert len(second.json()["items"]) == 3
+    assert dict(second.items()) == dict(first.items())
+
+    etag = first["ETag"]
+    not_modified = get(gallery, origin, **{"If-None-Match": etag})
+    assert hot[-1] is True and not_modified.status_code == 304
+    assert not_modified["ETag"] == etag
+
+
+def test_a_takedown_is_never_served_from_the_hot_path(
+    gallery, monkeypatch, django_capture_on_commit_callbacks
+):
+    hot = served_hot(monkeypatch)
+    ids = [item["id"] for item in get(gallery).json()["items"]]
+    get(gallery)
+    taken_down = gallery.pins.get(position=1).asset
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.revoke(taken_down)
+    after = get(gallery)
+    assert hot == [False, True, False]
+    assert [item["id"] for item in after.json()["items"]] == [i for i in ids if i != taken_down.pk]
+
+
+def test_a_refused_origin_is_refused_on_the_hot_path_too(gallery):
+    assert get(gallery).status_code == 200
+    refused = get(gallery, origin="https://evil.example.com")
+    assert refused.status_code == 403
+    assert refused["Content-Type"] == "application/problem+json"
+    assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_the_throttle_counts_hot_answers(gallery, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public_key": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    assert [get(gallery).status_code for _ in range(3)] == [200, 200, 200]
+    throttled = get(gallery)
+    assert throttled.status_code == 429
+    assert throttled["Content-Type"] == "application/problem+json"
+    assert int(throttled["Retry-After"]) > 0
