@@ -295,6 +295,7 @@ class TouchCredit:
 
 
 def touch_credits(level: LevelTouches, model: str, parameters: dict) -> TouchCredit:
+    parameters = checked_parameters(model, parameters)  # defaults for rows made by hand
     journeys = level.journeys
     journey = journeys.journey_of_touch
     if model == "markov":
