@@ -14,3 +14,31 @@ urlpatterns = [
     path("analytics/clv", kpis.ClvView.as_view(), name="analytics-clv"),
     path("analytics/spend", kpis.SpendView.as_view(), name="analytics-spend"),
 ]
+
+# Attribution runs and gallery experiments (issue 8).
+from analytics.api import attribution, experiments  # noqa: E402
+
+urlpatterns += [
+    path("analytics/attribution/runs", attribution.RunsView.as_view(), name="attribution-runs"),
+    path(
+        "analytics/attribution/runs/<int:run_id>",
+        attribution.RunView.as_view(),
+        name="attribution-run",
+    ),
+    path(
+        "analytics/attribution/compare",
+        attribution.CompareView.as_view(),
+        name="attribution-compare",
+    ),
+    path("analytics/experiments", experiments.ExperimentsView.as_view(), name="experiments"),
+    path(
+        "analytics/experiments/<int:experiment_id>",
+        experiments.ExperimentView.as_view(),
+        name="experiment",
+    ),
+    path(
+        "analytics/experiments/<int:experiment_id>/results",
+        experiments.ExperimentResultsView.as_view(),
+        name="experiment-results",
+    ),
+]
