@@ -250,6 +250,27 @@ class Asset(models.Model):
             GinIndex(fields=["hashtags"], name="asset_hashtags_gin"),
             GinIndex(fields=["tags"], name="asset_tags_gin"),
             GinIndex(fields=["search_vector"], name="asset_search_vector_gin"),
+            # The workspace's reads on a large library (bench/workspace.py): the library's
+            # default order, the review queue's oldest-first walk, rights expiring soon,
+            # and facet counts read from the index alone instead of the wide rows.
+            models.Index(fields=["-created_at", "-id"], name="asset_newest"),
+            models.Index(
+                fields=["processing_state", "moderation_state", "created_at", "id"],
+                name="asset_review_queue",
+            ),
+            models.Index(fields=["rights_state", "rights_expires_at"], name="asset_rights_expiry"),
+            models.Index(
+                fields=[
+                    "source_platform",
+                    "media_type",
+                    "moderation_state",
+                    "rights_state",
+                    "processing_state",
+                    "content_type",
+                    "quality_score",
+                ],
+                name="asset_facets",
+            ),
         ]
 
     def __str__(self):
@@ -532,7 +553,11 @@ class RightsRequest(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
-        indexes = [models.Index(fields=["state", "expires_at"])]
+        indexes = [
+            models.Index(fields=["state", "expires_at"]),
+            # The rights screen's tab: one state, newest request first.
+            models.Index(fields=["state", "-requested_at", "-id"], name="rights_request_tab"),
+        ]
 
     def __str__(self):
         return f"rights for {self.asset_id}: {self.state}"
