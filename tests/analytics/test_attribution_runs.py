@@ -151,3 +151,23 @@ def test_a_queued_run_is_computed_by_a_real_worker_and_a_second_delivery_changes
         what="the rerun",
     )
     assert credits(AttributionRun(pk=ids[0]), "gallery") == before[ids[0]]
+
+
+@pytest.mark.django_db
+def test_the_attribute_command_runs_on_the_database_without_input():
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    make_story()
+    d = day_d()
+    out = io.StringIO()
+    call_command(
+        "attribute", "--model", "last_touch", "--from", str(d - timedelta(days=2)),
+        "--to", str(d + timedelta(days=2)), stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "level,key,conversions,value"
+    assert "channel,direct,1.000000,80.000" in lines
+    with pytest.raises(CommandError, match="--from and --to"):
+        call_command("attribute", "--model", "linear", stdout=io.StringIO())
