@@ -17,14 +17,14 @@ recommended ordering earns more clicks. Best-quality-first is in the note.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 
 import numpy as np
-from django.db import connection, connections
+from django.db import connection
 
 from bench.registry import Result, benchmark, best_of
+from bench.search import bench_database as search_bench_database
 
 BENCH_DB = "ugc_bench_scoring"
 
@@ -66,23 +66,8 @@ def library_size() -> int:
     return int(os.environ.get("BENCH_SCORING_ASSETS", "200000"))
 
 
-@contextlib.contextmanager
 def bench_database():
-    """Point the default connection at the bench database for the duration."""
-    default = connections["default"]
-    original = default.settings_dict["NAME"]
-    default.close()
-    with default.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    default.close()
-    default.settings_dict["NAME"] = BENCH_DB
-    try:
-        yield
-    finally:
-        default.close()
-        default.settings_dict["NAME"] = original
+    return search_bench_database(BENCH_DB)
 
 
 def build_library(n: int) -> None:
