@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from bench.kpis import _ensure_partitions
 from bench.registry import Result, benchmark
@@ -61,7 +61,7 @@ INSERT INTO commerce_order (shop_id, shop_order_id, name, created_at_shop, curre
     discounts, total, refunded_amount, status, financial_status, landing_page, referrer,
     utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, source,
     fingerprint, created_at, updated_at)
-SELECT %(shop)s, 'a' || j, '', t, 'EUR', 60, 0, 20 + j %% 80, 0, 'open', '', '', '', '', '',
+SELECT %(shop)s, 'a' || j, '', t, 'EUR', 60, 0, 20 + j %% 80, 0, 'open', '', '', '', '', '', '',
        '', '', 'v' || j, 'bench', '', now(), now()
 FROM generate_series(0, %(n)s - 1, 30) j,
      LATERAL (SELECT %(start)s::timestamptz
@@ -86,16 +86,25 @@ def _start():
 
 
 def _build(n: int) -> None:
-    from analytics.channels import CHANNELS
-    from commerce.models import Shop
     from ugc.models import Site
 
     call_command("migrate", verbosity=0)
-    tag = f"attribution-bench-v1-{n}"
+    tag = f"attribution-bench-v2-{n}"
     if Site.objects.filter(name=tag).exists():
         return
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(GENERATED)} CASCADE")
+    with transaction.atomic():  # the site's tag marks complete data only
+        _generate(n, tag)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def _generate(n: int, tag: str) -> None:
+    from analytics.channels import CHANNELS
+    from commerce.models import Shop
+    from ugc.models import Site
+
     site = Site.objects.create(name=tag, domain="bench.example")
     shop = Shop.objects.create(name=tag, domain=f"{tag}.example", webhook_secret=tag)
     start = _start()
@@ -103,7 +112,6 @@ def _build(n: int) -> None:
     params = {"site": site.pk, "shop": shop.pk, "n": n, "start": start, "channels": list(CHANNELS)}
     with connection.cursor() as cursor:
         cursor.execute(DATA, params)
-        cursor.execute("VACUUM ANALYZE")
 
 
 @benchmark

@@ -317,6 +317,9 @@ def touch_credits(level: LevelTouches, model: str, parameters: dict) -> TouchCre
 
 def _markov_credits(level: LevelTouches, order: int) -> TouchCredit:
     journeys = level.journeys
+    if not (journeys.conversions > 0).any():  # nothing to credit; the chain needs an end
+        zeros = np.zeros(len(level.key))
+        return TouchCredit(zeros, zeros)
     paths = PathSet.from_journeys(
         level.keys, journeys.lengths, level.key, journeys.conversions, journeys.values
     )
