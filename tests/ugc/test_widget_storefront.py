@@ -78,7 +78,7 @@ def test_the_pages_embed_the_widget_with_escaped_values_and_consent():
         assert 'data-ugc-consent="false"' in fetch(f"{base}/?consent=false")[1]
         status, product = fetch(f"{base}/products/SKU-1")
         assert status == 200 and 'data-ugc-product="SKU-1"' in product
-        assert "attributes[ugc_visitor_id]" in product
+        assert "attributes[_ugc_visitor_id]" in product
         assert fetch(f"{base}/products/<script>")[0] == 404
     finally:
         server.shutdown()
