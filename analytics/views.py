@@ -33,7 +33,7 @@ DEFAULT_DAYS = 30
 TOP = 10
 ASSISTED = "assisted"
 MODEL_LABELS = {
-    ASSISTED: "UGC-assisted (daily rollup, not an attribution model)",
+    ASSISTED: "UGC-assisted (rollup, not a model)",
     **{name: name.replace("_", " ").capitalize() for name in MODELS},
     "time_decay": "Time decay",
 }
@@ -77,9 +77,12 @@ def _day(data, name: str, default: date) -> date:
         raise BadInput(name, f"must be a date as YYYY-MM-DD, not {raw[:40]!r}") from exc
 
 
+def _today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
 def _period(data) -> Period:
-    today = timezone.now().astimezone(UTC).date()
-    end = _day(data, "to", today)
+    end = _day(data, "to", _today())
     start = _day(data, "from", end - timedelta(days=DEFAULT_DAYS - 1))
     if end < start:
         raise BadInput("to", "must be on or after from")
@@ -425,7 +428,7 @@ def _sites() -> list[Site]:
 
 
 def _presets(query: DashboardQuery) -> list[dict]:
-    end = query.period.end
+    end = _today()  # "last 7 days" means up to today, whatever range is shown now
     presets = []
     for days in PRESETS:
         start = (end - timedelta(days=days - 1)).isoformat()
@@ -435,7 +438,7 @@ def _presets(query: DashboardQuery) -> list[dict]:
                 "from": start,
                 "to": end.isoformat(),
                 "querystring": query.querystring(**{"from": start}),
-                "current": query.period.days == days,
+                "current": query.period == Period(date.fromisoformat(start), end),
             }
         )
     return presets
