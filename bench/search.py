@@ -201,6 +201,7 @@ def _build_library(n: int) -> None:
 
     call_command("migrate", verbosity=0)
     if Asset.objects.count() == n:
+        _index_library()  # a build cut off while indexing resumes here, not from scratch
         return
     print(
         f"  building a library of {n:,} assets in {connection.settings_dict['NAME']} (once) ...",
@@ -208,7 +209,7 @@ def _build_library(n: int) -> None:
     )
     from pgvector.psycopg import register_vector
 
-    from ugc.search.indexes import ensure_hnsw_index, hnsw_index_name
+    from ugc.search.indexes import hnsw_index_name
 
     embedder = default_embedder()
     with connection.cursor() as cursor:
@@ -246,13 +247,21 @@ def _build_library(n: int) -> None:
     ids = list(Asset.objects.values_list("id", flat=True))
     for start in range(0, len(ids), 50_000):
         refresh_search_vectors(ids[start : start + 50_000])
+    _index_library()
+    print(f"  library ready in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def _index_library() -> None:
+    from ugc.search.embedding import default_embedder
+    from ugc.search.indexes import ensure_hnsw_index
+
+    embedder = default_embedder()
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '2GB'")
         cursor.execute("SET max_parallel_maintenance_workers = 2")
         ensure_hnsw_index(connection, embedder.name, embedder.dimensions)
         cursor.execute("VACUUM ANALYZE ugc_asset")
         cursor.execute("VACUUM ANALYZE ugc_assetembedding")
-    print(f"  library ready in {time.monotonic() - started:.0f}s", flush=True)
 
 
 def p95(times: list[float]) -> float:
