@@ -62,7 +62,9 @@ def library_view(request):
     if request.htmx and query.cursor:
         return render(request, "workspace/_tiles.html", context)
     context.update(
-        facets=library.facet_groups(_facet_base(query, page)),
+        facets=library.facet_groups(
+            _facet_base(query, page), whole_library=not (query.narrowed or query.searching)
+        ),
         sorts=library.SORT_LABELS,
         **_choices(),
     )

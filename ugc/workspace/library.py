@@ -25,6 +25,7 @@ from ugc.models import (
     RightsState,
 )
 from ugc.search.query import SearchRequest, search
+from ugc.workspace import estimates
 from ugc.workspace.access import BadInput, int_param
 
 PAGE_SIZE = 48
@@ -56,6 +57,7 @@ class LibraryQuery:
     cursor: str = ""
     size: int = PAGE_SIZE
     filtered: QuerySet[Asset] | None = None
+    narrowed: bool = False  # any filter set (the search text aside)
 
     @property
     def searching(self) -> bool:
@@ -83,8 +85,19 @@ def parse(params) -> LibraryQuery:
         sort=sort,
         cursor=params.get("cursor", ""),
         size=int_param(params, "size", default=PAGE_SIZE, high=200),
-        filtered=filterset.qs,
+        filtered=_rows_once(filterset.qs),
+        narrowed=any(value not in (None, "", []) for value in filterset.form.cleaned_data.values()),
     )
+
+
+def _rows_once(assets: QuerySet[Asset]) -> QuerySet[Asset]:
+    """The filtered set without the DISTINCT that django-filter's multiple-choice filters
+    add. Every filter here is on the asset's own columns, a to-one relation or an EXISTS,
+    so no asset can appear twice; the DISTINCT only cost a sort, and it made the facet
+    counts wrong, since it merged assets with the same facet values into one row."""
+    assets = assets.all()
+    assets.query.distinct = False
+    return assets
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -208,6 +221,7 @@ class FacetGroup:
     title: str
     param: str  # the filter parameter its links set
     values: list
+    estimated: bool = False
 
 
 @dataclass
@@ -222,13 +236,18 @@ def _quality_bucket():
     return Case(*whens, default=Value("unknown"), output_field=CharField())
 
 
-def facet_groups(assets: QuerySet[Asset]) -> list[FacetGroup]:
-    counts = facet_counts(assets)
+def facet_groups(assets: QuerySet[Asset], *, whole_library: bool = False) -> list[FacetGroup]:
+    """The facets shown beside the grid. The whole library's are estimated from the
+    database's statistics once it is large (ugc.workspace.estimates says why)."""
+    estimated = estimated_facet_counts() if whole_library else None
+    counts = estimated or facet_counts(assets)
+    if estimated:
+        counts["product_line"] = product_line_counts(assets)
     params = {name: param for name, (_, param, _) in FACETS.items()} | {
         "product_line": "product_line"
     }
     return [
-        FacetGroup(title, params[name], counts[name])
+        FacetGroup(title, params[name], counts[name], bool(estimated) and name != "product_line")
         for name, title in FACET_TITLES.items()
         if counts[name]
     ]
@@ -259,6 +278,50 @@ def facet_counts(assets: QuerySet[Asset]) -> dict[str, list[FacetValue]]:
     facets = {name: _labelled(name, values) for name, values in raw.items()}
     facets["product_line"] = product_line_counts(assets)
     return facets
+
+
+def estimated_facet_counts() -> dict[str, list[FacetValue]] | None:
+    """Counts per facet for the whole library from ANALYZE's statistics; None while the
+    library is small enough to count exactly, or has not been analysed yet."""
+    total = estimates.estimated_rows(Asset._meta.db_table)
+    if total < estimates.ESTIMATE_FROM_ASSETS:
+        return None
+    columns = [column for column, _, _ in FACETS.values() if column != "quality_bucket"]
+    stats = estimates.column_stats(Asset._meta.db_table, [*columns, "quality_score"])
+    if not stats:
+        return None
+    raw: dict[str, list[tuple]] = {name: [] for name in FACETS}
+    for name, (column, _, _) in FACETS.items():
+        if column in stats:
+            shares = stats[column].common.items()
+            raw[name] = [(_stat_value(column, value), share * total) for value, share in shares]
+    if "quality_score" in stats:
+        raw["quality"] = _quality_estimates(stats["quality_score"], total)
+    return {name: _labelled(name, _rounded(values)) for name, values in raw.items()}
+
+
+def _stat_value(column: str, value: str):
+    # pg_stats hands every value back as text; a foreign key is looked up by its integer.
+    return int(value) if column.endswith("_id") else value
+
+
+def _quality_estimates(stats: estimates.ColumnStats, total: int) -> list[tuple]:
+    at_least = [stats.share_at_least(low) for _, low in QUALITY_BUCKETS]
+    above = [0.0, *at_least[:-1]]  # the share already counted in the better buckets
+    return [
+        (name, (share - better) * total)
+        for (name, _), share, better in zip(QUALITY_BUCKETS, at_least, above, strict=True)
+    ]
+
+
+def _rounded(values: list[tuple]) -> list[tuple]:
+    """Three significant figures, as much as a sampled estimate can claim."""
+    rounded = [(value, _three_figures(count)) for value, count in values]
+    return [(value, count) for value, count in rounded if count >= 1]
+
+
+def _three_figures(count: float) -> int:
+    return int(round(count, min(0, 3 - len(str(int(count))))))
 
 
 def _labelled(name: str, values: list[tuple]) -> list[FacetValue]:
