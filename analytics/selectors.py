@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, timedelta
 
 from django.db import connection
 
@@ -464,12 +464,17 @@ def top_assets(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
     """The assets with the most UGC-assisted revenue in the period (each order counted in
     full for every asset its buyer clicked: assisted, not shares of credit), each with
     its `asset` (creator and renditions loaded: three queries whatever the limit)."""
+    rows = _ranked(TOP_ASSETS_SQL, slice_, period, limit)
+    assets = {a.pk: a for a in assets_for_ranking([r["asset_id"] for r in rows])}
+    return [{**row, "asset": assets.get(row["asset_id"])} for row in rows]
+
+
+def assets_for_ranking(ids: list[int]) -> list:
+    """The assets of a ranking with their creator and renditions, in two queries."""
     from ugc.models import Asset
     from ugc.workspace.pages import tiles
 
-    rows = _ranked(TOP_ASSETS_SQL, slice_, period, limit)
-    assets = {a.pk: a for a in tiles(Asset.objects.filter(pk__in=[r["asset_id"] for r in rows]))}
-    return [{**row, "asset": assets.get(row["asset_id"])} for row in rows]
+    return tiles(Asset.objects.filter(pk__in=ids))
 
 
 def top_galleries(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
@@ -484,3 +489,61 @@ def top_galleries(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
         galleries = galleries.filter(site_id=slice_.site_id)
     titles = dict(galleries.order_by("-pk").values_list("slug", "title"))
     return [{**row, "title": titles.get(row["gallery"]) or ""} for row in rows]
+
+
+# -- attribution runs and experiments for the dashboard --------------------------------------
+
+
+def finished_runs(period: Period, level: str) -> dict[str, object]:
+    """Each model's latest finished run over exactly this range at this level."""
+    from analytics.models import AttributionRun
+
+    runs = AttributionRun.objects.filter(
+        date_from=period.start, date_to=period.end, level=level, status=AttributionRun.Status.DONE
+    ).order_by("model", "-finished_at", "-pk")
+    latest: dict[str, AttributionRun] = {}
+    for run in runs:
+        latest.setdefault(run.model, run)
+    return latest
+
+
+def attributed_ranking(run, level: str, limit: int = 10) -> list[dict]:
+    """The keys (asset ids, gallery slugs, channels) a run credited most, by value; the
+    part credited to touches of no such key, "(none)", is left out of a ranking."""
+    from analytics.models import AttributionCredit
+
+    rows = (
+        AttributionCredit.objects.filter(run=run, level=level)
+        .exclude(key="(none)")
+        .order_by("-value", "key")
+        .values("key", "conversions", "value")[:limit]
+    )
+    return [{**row, "value": kpis.money(row["value"])} for row in rows]
+
+
+def models_side_by_side(period: Period, level: str = "channel") -> tuple[list[str], list[dict]]:
+    """(models with a finished run, [{key, <model>: credited value, ...}]) in two queries."""
+    from analytics.models import AttributionCredit
+
+    runs = finished_runs(period, level)
+    by_run = {run.pk: model for model, run in runs.items()}
+    table: dict[str, dict] = {}
+    credits = AttributionCredit.objects.filter(run_id__in=by_run, level=level)
+    for credit in credits.values("run_id", "key", "value"):
+        row = table.setdefault(credit["key"], {"key": credit["key"]})
+        row[by_run[credit["run_id"]]] = kpis.money(credit["value"])
+    return sorted(runs), [table[key] for key in sorted(table)]
+
+
+def experiments_in(period: Period, site_id: int | None, limit: int = 10) -> list:
+    """Experiments running at some point of the period, the latest first."""
+    from datetime import datetime, time
+
+    from analytics.models import Experiment
+
+    start = datetime.combine(period.start, time.min, tzinfo=UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=UTC)
+    found = Experiment.objects.filter(starts_at__lt=end).exclude(ends_at__lt=start)
+    if site_id is not None:
+        found = found.filter(site_id=site_id)
+    return list(found.prefetch_related("variants__gallery").order_by("-starts_at")[:limit])
