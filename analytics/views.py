@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET
 
 from analytics import selectors
 from analytics.api.kpis import MAX_DAYS
-from analytics.attribution import MODELS
 from analytics.kpis import Period
+from analytics.services.attribution_runs import MODEL_NAMES
+from analytics.services.experiments import experiment_results
 from ugc import selectors as ugc_selectors
 from ugc.models import Site
 from ugc.workspace.access import BadInput, int_param, reader_required
@@ -34,8 +35,7 @@ TOP = 10
 ASSISTED = "assisted"
 MODEL_LABELS = {
     ASSISTED: "UGC-assisted (rollup, not a model)",
-    **{name: name.replace("_", " ").capitalize() for name in MODELS},
-    "time_decay": "Time decay",
+    **{name: name.replace("_", " ").capitalize() for name in MODEL_NAMES},
 }
 MISSING = "—"
 
@@ -160,6 +160,7 @@ def _display(kind: str, value) -> str:
         "change": lambda v: f"{float(v) * 100:+.1f} %",
         "money": lambda v: f"{v:,.2f}",
         "ratio": lambda v: f"{float(v):.2f} x",
+        "decimal": lambda v: f"{float(v):.4g}",
     }
     return formats.get(kind, str)(value)
 
@@ -172,14 +173,20 @@ def _chart(kind: str, title: str, label_key: str, series, rows, *, percent=False
         "percent": percent,
         "labels": [str(row.get(label_key)) for row in rows],
         "datasets": [
-            {"label": label, "data": [_number(row.get(key)) for row in rows]}
+            {"label": label, "data": [_number(_value(row, key)) for row in rows]}
             for key, label in series
         ],
     }
 
 
 def _number(value):
+    if isinstance(value, tuple):  # a floating bar: (low, high)
+        return None if None in value else [float(v) for v in value]
     return None if value is None else float(value)
+
+
+def _value(row: dict, key):
+    return tuple(row.get(k) for k in key) if isinstance(key, tuple) else row.get(key)
 
 
 def _money_label(query: DashboardQuery, label: str) -> str:
@@ -308,14 +315,51 @@ def top_assets_section(query: DashboardQuery) -> Section:
         [],
     )
     if query.model != ASSISTED:
-        section.empty = _no_run(query, "assets")
-        return section
+        return _attributed(section, query, "asset", "assets")
     section.rows = [
         _asset_row(row) for row in selectors.top_assets(query.slice(), query.period, TOP)
     ]
     section.note = ASSISTED_NOTE
     section.charts = [_revenue_chart(section.rows, query)]
     return section
+
+
+CREDITED_COLUMNS = [
+    Column("conversions", "Credited orders", "decimal"),
+    Column("value", "Credited revenue", "money"),
+]
+
+
+def _attributed(section: Section, query: DashboardQuery, level: str, what: str) -> Section:
+    """The section's ranking by the chosen model's latest finished run over this range."""
+    run = selectors.finished_runs(query.period, level).get(query.model)
+    if run is None:
+        section.empty = _no_run(query, what)
+        return section
+    rows = selectors.attributed_ranking(run, level, TOP)
+    if level == "asset":
+        assets = _assets([int(row["key"]) for row in rows if row["key"].isdigit()])
+        rows = [
+            _asset_row({**row, "asset_id": row["key"], "asset": assets.get(row["key"])})
+            for row in rows
+        ]
+    else:
+        rows = [{**row, "label": row["key"]} for row in rows]
+    section.columns = section.columns[:1] + CREDITED_COLUMNS
+    section.rows = rows
+    section.note = (
+        f"Measure: revenue credited by the {MODEL_LABELS[query.model].lower()} model "
+        f"(run {run.pk}, {run.currency or 'its currency'}): each order's value split among "
+        "the touches before it, so the credits add up to the orders' value."
+    )
+    section.charts = [
+        _chart("bar", "Credited revenue", "label", [("value", "Credited revenue")], rows)
+    ]
+    return section
+
+
+def _assets(ids: list[int]) -> dict[str, object]:
+    return {str(asset.pk): asset for asset in selectors.assets_for_ranking(ids)}
 
 
 def _asset_row(row: dict) -> dict:
@@ -342,8 +386,7 @@ def top_galleries_section(query: DashboardQuery) -> Section:
         [],
     )
     if query.model != ASSISTED:
-        section.empty = _no_run(query, "galleries")
-        return section
+        return _attributed(section, query, "gallery", "galleries")
     rows = selectors.top_galleries(query.slice(), query.period, TOP)
     section.rows = [{**row, "label": _gallery_label(row)} for row in rows]
     section.note = ASSISTED_NOTE
@@ -356,13 +399,18 @@ def _gallery_label(row: dict) -> str:
 
 
 def models_section(query: DashboardQuery) -> Section:
+    models, rows = selectors.models_side_by_side(query.period)
+    series = [(model, MODEL_LABELS[model]) for model in models if model in MODEL_LABELS]
     return Section(
         "models",
         "Attribution models side by side",
-        [Column("key", "Channel", "text")],
-        [],
+        [Column("key", "Channel", "text")] + [Column(k, label, "money") for k, label in series],
+        rows,
+        note="Revenue each model credits each channel, from each model's latest finished "
+        f"run over exactly {query.period.start} to {query.period.end}.",
         empty=f"No attribution run exists for {query.period.start} to {query.period.end}: "
         "there is nothing to compare yet.",
+        charts=[_chart("bar", "Credited revenue by channel", "key", series, rows)],
     )
 
 
@@ -400,13 +448,36 @@ def engagement_section(query: DashboardQuery) -> Section:
 
 
 def experiments_section(query: DashboardQuery) -> Section:
+    rows = []
+    for experiment in selectors.experiments_in(query.period, query.site_id):
+        results = experiment_results(experiment)
+        rows += [_comparison_row(experiment, c) for c in results["comparisons"]]
+    ci = [(("ci_low", "ci_high"), "95 % CI"), ("difference", "Difference")]
     return Section(
         "experiments",
         "Experiments",
-        [Column("key", "Experiment", "text")],
-        [],
-        empty="No experiment has results yet: there are no confidence intervals to show.",
+        [
+            Column("label", "Experiment: variant against control", "text"),
+            Column("metric", "Metric", "text"),
+            Column("control", "Control", "decimal"),
+            Column("variant", "Variant", "decimal"),
+            Column("difference", "Difference", "decimal"),
+            Column("ci_low", "95 % CI low", "decimal"),
+            Column("ci_high", "95 % CI high", "decimal"),
+            Column("p_value", "p-value", "decimal"),
+        ],
+        rows,
+        note="Each variant against the first (control) over the experiment's whole run so "
+        "far; looking before the planned end inflates false positives.",
+        empty="No experiment ran in this range: there are no confidence intervals to show.",
+        charts=[_chart("bar", "Difference with its 95 % confidence interval", "label", ci, rows)],
     )
+
+
+def _comparison_row(experiment, comparison: dict) -> dict:
+    name = experiment.name or experiment.key
+    label = f"{name}: {comparison['variant']} vs {comparison['control']}"
+    return {"label": label, "metric": experiment.metric, **(comparison["result"] or {})}
 
 
 SECTIONS = {

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from analytics import selectors
 from analytics.kpis import Period
-from analytics.models import DailyAssetStats
+from analytics.models import AttributionCredit, AttributionRun, DailyAssetStats, Experiment
 from analytics.services.rollups import rollup_day
 from config.roles import ANALYST
 from tests.analytics.kpi_data import build, the_day
@@ -172,7 +172,49 @@ def test_an_attribution_model_without_a_run_says_so_and_shows_no_numbers(web, ro
     assert "No markov attribution run exists" in html
     assert "table-top-assets" not in html and "table-top-galleries" not in html
     assert "No attribution run exists" in html  # models side by side
-    assert "No experiment has results yet" in html
+    assert "No experiment ran in this range" in html
+
+
+def finished_run(level: str, credits: list[tuple[str, str, float]], model="linear"):
+    run = AttributionRun.objects.create(
+        model=model, level=level, date_from=the_day(), date_to=the_day(), currency="EUR",
+        status=AttributionRun.Status.DONE, finished_at=datetime.now(UTC),
+    )  # fmt: skip
+    for credit_level, key, value in credits:
+        AttributionCredit.objects.create(
+            run=run, level=credit_level, key=key, conversions=1, value=value
+        )
+    return run
+
+
+def test_a_model_with_a_finished_run_ranks_by_its_credits(web, rolled):
+    other = AssetFactory()
+    finished_run("asset", [("asset", str(rolled.pk), 30.0), ("asset", str(other.pk), 60.0),
+                           ("asset", "(none)", 30.0), ("channel", "direct", 120.0)])  # fmt: skip
+    finished_run("channel", [("channel", "direct", 100.0), ("channel", "organic_social", 20.0)])
+    finished_run("channel", [("channel", "direct", 90.0), ("channel", "organic_social", 30.0)],
+                 model="markov")  # fmt: skip
+    response = web.get(URL, one_day(model="linear"))
+    ranked = table(response, "top-assets")
+    assert [(r["Asset"].split()[0], r["Credited revenue"]) for r in ranked] == [
+        (f"#{other.pk}", "60.00"), (f"#{rolled.pk}", "30.00"),
+    ]  # fmt: skip
+    assert "No linear attribution run exists" in response.text  # no gallery-level run
+    models = {r["Channel"]: r for r in table(response, "models")}
+    assert models["direct"]["Linear"] == "100.00" and models["direct"]["Markov"] == "90.00"
+    assert models["organic_social"]["Markov"] == "30.00"
+
+
+def test_an_experiment_in_range_is_listed_even_before_it_has_visitors(web, site):
+    gallery = GalleryFactory(site=site, slug="home")
+    starts = datetime.combine(the_day(), datetime.min.time(), tzinfo=UTC)
+    experiment = Experiment.objects.create(site=site, key="home-test", placement="home",
+                                           starts_at=starts)  # fmt: skip
+    experiment.variants.create(name="control", weight=1, gallery=gallery, position=0)
+    experiment.variants.create(name="holdout", weight=1, position=1)
+    [row] = table(web.get(URL, one_day()), "experiments")
+    assert row["Experiment: variant against control"] == "home-test: holdout vs control"
+    assert row["95 % CI low"] == NO_DATA  # no visitor yet: no interval, not a made-up one
 
 
 def test_engagement_against_the_benchmark(web, rolled):
