@@ -494,17 +494,22 @@ def top_galleries(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
 # -- attribution runs and experiments for the dashboard --------------------------------------
 
 
-def finished_runs(period: Period, level: str) -> dict[str, object]:
+def latest_finished_runs(date_from, date_to, level: str) -> dict[str, object]:
     """Each model's latest finished run over exactly this range at this level."""
     from analytics.models import AttributionRun
 
-    runs = AttributionRun.objects.filter(
-        date_from=period.start, date_to=period.end, level=level, status=AttributionRun.Status.DONE
-    ).order_by("model", "-finished_at", "-pk")
-    latest: dict[str, AttributionRun] = {}
-    for run in runs:
-        latest.setdefault(run.model, run)
-    return latest
+    runs = (
+        AttributionRun.objects.filter(
+            date_from=date_from, date_to=date_to, level=level, status=AttributionRun.Status.DONE
+        )
+        .order_by("model", "-finished_at", "-pk")
+        .distinct("model")
+    )
+    return {run.model: run for run in runs}
+
+
+def finished_runs(period: Period, level: str) -> dict[str, object]:
+    return latest_finished_runs(period.start, period.end, level)
 
 
 def attributed_ranking(run, level: str, limit: int = 10) -> list[dict]:

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics import selectors
 from analytics.models import AttributionCredit, AttributionRun
 from analytics.services.attribution_runs import (
     MAX_LOOKBACK_DAYS,
@@ -172,7 +173,7 @@ class CompareView(APIView):
         query = CompareQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        runs = latest_runs(data["from"], data["to"], data["level"])
+        runs = selectors.latest_finished_runs(data["from"], data["to"], data["level"])
         table: dict[str, dict[str, float | None]] = {}
         for model, run in runs.items():
             for row in AttributionCredit.objects.filter(run=run, level=data["level"]):
@@ -186,13 +187,3 @@ class CompareView(APIView):
                 "values": [{"key": key, "values": values} for key, values in sorted(table.items())],
             }
         )
-
-
-def latest_runs(date_from, date_to, level) -> dict[str, AttributionRun]:
-    done = AttributionRun.objects.filter(
-        date_from=date_from, date_to=date_to, level=level, status=AttributionRun.Status.DONE
-    ).order_by("model", "-finished_at", "-pk")
-    latest: dict[str, AttributionRun] = {}
-    for run in done:
-        latest.setdefault(run.model, run)
-    return latest
