@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
+import json
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -51,10 +51,23 @@ _LANDING_UPDATES = ",\n    ".join(
 )
 
 # Only this module's constants are interpolated into the text; values are parameters.
+EVENT_RECORD = (
+    "event_id uuid, type text, client_time timestamptz, time_clamped bool, visitor_id text, "
+    "session_id text, page_url text, referrer text, asset_id bigint, gallery text, "
+    "product_sku text, position int, value numeric, currency text, experiment text, "
+    "variant text"
+)
+SESSION_RECORD = (
+    "session_id text, visitor text, started_at timestamptz, ended_at timestamptz, "
+    "landing_page text, referrer text, utm_source text, utm_medium text, utm_campaign text, "
+    "utm_content text, utm_term text, channel text"
+)
 STORE_BATCH = f"""
-WITH fresh AS (
+WITH batch AS MATERIALIZED (
+    SELECT * FROM json_to_recordset(%(events)s::json) AS e({EVENT_RECORD})
+), fresh AS (
     INSERT INTO analytics_eventreceipt (event_id, received_at)
-    SELECT unnest(%(ids)s::uuid[]), %(received_at)s
+    SELECT event_id, %(received_at)s FROM batch
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id
 ), inserted AS (
@@ -66,16 +79,7 @@ WITH fresh AS (
     SELECT e.event_id, %(received_at)s, %(site_id)s, %(ip_hash)s, e.type, e.client_time,
            e.time_clamped, e.visitor_id, e.session_id, e.page_url, e.referrer, e.asset_id,
            e.gallery, e.product_sku, e.position, e.value, e.currency, e.experiment, e.variant
-    FROM unnest(
-        %(ids)s::uuid[], %(type)s::text[], %(client_time)s::timestamptz[],
-        %(time_clamped)s::bool[], %(visitor_id)s::text[], %(session_id)s::text[],
-        %(page_url)s::text[], %(referrer)s::text[], %(asset_id)s::bigint[], %(gallery)s::text[],
-        %(product_sku)s::text[], %(position)s::int[], %(value)s::numeric[],
-        %(currency)s::text[], %(experiment)s::text[], %(variant)s::text[]
-    ) AS e(event_id, type, client_time, time_clamped, visitor_id, session_id, page_url,
-           referrer, asset_id, gallery, product_sku, position, value, currency, experiment,
-           variant)
-    JOIN fresh USING (event_id)
+    FROM batch e JOIN fresh USING (event_id)
     RETURNING event_id, session_id, type
 ), tally AS (
     SELECT session_id,
@@ -87,20 +91,15 @@ WITH fresh AS (
            count(*) FILTER (WHERE type = 'purchase')::int AS purchases
     FROM inserted GROUP BY session_id
 ), touched AS (
-    SELECT * FROM unnest(
-        %(s_session_id)s::text[], %(s_visitor)s::text[], %(s_started_at)s::timestamptz[],
-        %(s_ended_at)s::timestamptz[], %(s_landing_page)s::text[], %(s_referrer)s::text[],
-        %(s_utm_source)s::text[], %(s_utm_medium)s::text[], %(s_utm_campaign)s::text[],
-        %(s_utm_content)s::text[], %(s_utm_term)s::text[], %(s_channel)s::text[]
-    ) AS n(session_id, visitor, started_at, ended_at, landing_page, referrer, utm_source,
-           utm_medium, utm_campaign, utm_content, utm_term, channel)
+    SELECT * FROM json_to_recordset(%(sessions)s::json) AS n({SESSION_RECORD})
     JOIN tally USING (session_id)
 ), visitors AS (
     INSERT INTO analytics_visitor (site_id, visitor_id, first_seen, last_seen)
     SELECT %(site_id)s, t.visitor_id, t.first_seen, t.last_seen
-    FROM unnest(%(visitors)s::text[], %(first_seen)s::timestamptz[],
-                %(last_seen)s::timestamptz[]) AS t(visitor_id, first_seen, last_seen)
+    FROM json_to_recordset(%(visitors)s::json)
+        AS t(visitor_id text, first_seen timestamptz, last_seen timestamptz)
     WHERE t.visitor_id IN (SELECT visitor FROM touched)
+    ORDER BY t.visitor_id
     ON CONFLICT (site_id, visitor_id) DO UPDATE SET
         first_seen = LEAST(analytics_visitor.first_seen, EXCLUDED.first_seen),
         last_seen = GREATEST(analytics_visitor.last_seen, EXCLUDED.last_seen)
@@ -131,10 +130,6 @@ WITH fresh AS (
 )
 SELECT event_id FROM inserted
 """  # noqa: S608
-
-
-# The same, with parameters sent in binary: no text quoting of each array element.
-STORE_BATCH_BINARY = re.sub(r"%\((\w+)\)s", r"%(\1)b", STORE_BATCH)
 
 
 @dataclass
@@ -185,16 +180,17 @@ def _write(params: dict) -> int:
     savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     with savepoint, connection.wrap_database_errors:
         connection.ensure_connection()
-        # Server-side binding: sixteen arrays go as parameters, not as one long SQL
-        # literal escaped element by element in Python (Django's default cursor).
+        # Server-side binding: the three JSON documents go as parameters as they are,
+        # not re-escaped into one long SQL literal (Django's default cursor).
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(STORE_BATCH_BINARY, params)
+            cursor.execute(STORE_BATCH, params)
             return len(cursor.fetchall())
 
 
 def _batch_params(events: list[Event]) -> dict:
-    params = {name: [getattr(event, name) for event in events] for name in EVENT_COLUMNS}
-    params["ids"] = [event.event_id for event in events]
+    """The batch as three JSON documents (events, sessions, visitors): one C-speed
+    json.dumps each, read back by json_to_recordset, costs far less than adapting
+    sixteen arrays value by value."""
     visitors: dict[str, list[datetime]] = {}
     sessions: dict[str, list] = {}  # session id -> [first event, last time]
     for event in events:
@@ -204,30 +200,40 @@ def _batch_params(events: list[Event]) -> dict:
         if event.client_time < visit[0].client_time:
             visit[0] = event
         visit[1] = max(visit[1], event.client_time)
-    order = sorted(visitors)
-    params.update(
-        visitors=order,
-        first_seen=[visitors[v][0] for v in order],
-        last_seen=[visitors[v][1] for v in order],
-    )
-    for name in ("session_id", "visitor", "started_at", "ended_at", *LANDING_COLUMNS):
-        params[f"s_{name}"] = []
-    for session_id in sorted(sessions):
-        _session_row(params, session_id, *sessions[session_id])
-    return params
+    return {
+        "events": _json([_event_record(event) for event in events]),
+        "sessions": _json([_session_record(sid, *sessions[sid]) for sid in sorted(sessions)]),
+        "visitors": _json(
+            [
+                {"visitor_id": visitor, "first_seen": first, "last_seen": last}
+                for visitor, (first, last) in sorted(visitors.items())
+            ]
+        ),
+    }
 
 
-def _session_row(params: dict, session_id: str, first: Event, ended_at: datetime) -> None:
+def _json(rows: list[dict]) -> str:
+    return json.dumps(rows, default=str, separators=(",", ":"))  # datetimes, Decimals
+
+
+def _event_record(event: Event) -> dict:
+    record = {name: getattr(event, name) for name in EVENT_COLUMNS}
+    record["event_id"] = event.event_id
+    return record
+
+
+def _session_record(session_id: str, first: Event, ended_at: datetime) -> dict:
     land = channels.landing(first.page_url, first.referrer)
-    params["s_session_id"].append(session_id)
-    params["s_visitor"].append(first.visitor_id)
-    params["s_started_at"].append(first.client_time)
-    params["s_ended_at"].append(ended_at)
-    params["s_landing_page"].append(first.page_url)
-    params["s_referrer"].append(first.referrer)
-    for name in channels.UTM_FIELDS:
-        params[f"s_{name}"].append(land.utm.get(name, ""))
-    params["s_channel"].append(channels.classify(land))
+    return {
+        "session_id": session_id,
+        "visitor": first.visitor_id,
+        "started_at": first.client_time,
+        "ended_at": ended_at,
+        "landing_page": first.page_url,
+        "referrer": first.referrer,
+        **{name: land.utm.get(name, "") for name in channels.UTM_FIELDS},
+        "channel": channels.classify(land),
+    }
 
 
 LAST_AUTO_SESSIONS = """
