@@ -1,8 +1,8 @@
 // A small BlurHash decoder (https://blurha.sh): the API's placeholder, painted into
-// a 32 px canvas as the tile's background until the image arrives.
+// a 16 px canvas as the tile's background until the image arrives.
 
 const CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~';
-const SIZE = 32;
+const SIZE = 16; // a blur needs few pixels; the tile's background-size scales it up
 
 function decode83(str) {
   let value = 0;

@@ -33,8 +33,6 @@ function tile(item, position, gallery) {
     },
   }, picture(item, gallery.api, { sizes: TILE_SIZES, lazy: true, alt: altText(item) }),
   item.media_type === 'video' && h('span', { class: 'ugc-play', 'aria-hidden': 'true' }, '\u25b6'));
-  const blur = placeholderUrl(item.placeholder);
-  if (blur) button.style.backgroundImage = `url("${blur}")`;
   button.addEventListener('click', () => {
     gallery.track('asset_click', item, position);
     openLightbox(gallery, position, button);
@@ -75,6 +73,23 @@ function watchView(root, gallery) {
   observer.observe(root);
 }
 
+// Placeholders are decoded after the tiles are on screen (in their dominant colour),
+// a few per task, so that decoding never delays the first paint; a tile whose image
+// has already arrived needs none.
+function paintPlaceholders(list, items) {
+  const tiles = [...list.querySelectorAll('.ugc-t')];
+  const next = () => {
+    for (const button of tiles.splice(0, 4)) {
+      const img = button.querySelector('img');
+      if (img && img.complete && img.naturalWidth) continue;
+      const blur = placeholderUrl(items[Number(button.dataset.ugcPosition)].placeholder);
+      if (blur) button.style.backgroundImage = `url("${blur}")`;
+    }
+    if (tiles.length) setTimeout(next);
+  };
+  setTimeout(next);
+}
+
 function render(root, gallery) {
   const list = h('ul', {
     class: `ugc-g ugc-g--${gallery.layout}`, role: 'list',
@@ -87,6 +102,7 @@ function render(root, gallery) {
   requestAnimationFrame(() => setTimeout(() => performance.mark('ugc-gallery:painted')));
   watchView(root, gallery);
   watchImpressions(list, gallery);
+  paintPlaceholders(list, gallery.items);
 }
 
 export async function mountGallery(root, { api, tracker }) {
