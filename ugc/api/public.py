@@ -483,7 +483,7 @@ class _Hot:
 
 
 _HOT: dict[tuple, _Hot] = {}
-HOT_ENTRIES = 256  # per process: at ~30 KB a body, under 10 MB; the busiest pages stay
+HOT_ENTRIES = 256  # per process: at ~30 KB a body, under 10 MB
 
 
 def _hot_params(request, slug: str) -> tuple:
