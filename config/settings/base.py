@@ -234,6 +234,10 @@ else:
 # is one per process, so another process only sees a change when its copy expires:
 # hence seconds there, minutes with a shared Redis.
 GALLERY_CACHE_SECONDS = env_int("GALLERY_CACHE_SECONDS", 300 if CACHE_URL else 5)
+# How long a process may answer a gallery it served from its own memory before asking
+# the cache again whether it changed (throttle counts are added up at that check).
+# 0: ask on every request (one round trip), so a takedown applies at the next one.
+GALLERY_HOT_SECONDS = env_int("GALLERY_HOT_SECONDS", 0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "UGC platform API",
