@@ -129,3 +129,42 @@ def test_the_throttle_counts_hot_answers(gallery, settings):
     assert throttled.status_code == 429
     assert throttled["Content-Type"] == "application/problem+json"
     assert int(throttled["Retry-After"]) > 0
+
+
+def round_trips(monkeypatch) -> list:
+    calls = []
+    original = public._versions_and_counts
+
+    def spy(version_keys, windows):
+        calls.append(len(windows))
+        return original(version_keys, windows)
+
+    monkeypatch.setattr(public, "_versions_and_counts", spy)
+    return calls
+
+
+def test_by_default_every_hot_answer_asks_the_cache(gallery, monkeypatch):
+    calls = round_trips(monkeypatch)
+    for _ in range(4):
+        assert get(gallery).status_code == 200
+    assert len(calls) == 3  # the first went through the full view
+
+
+def test_with_gallery_hot_seconds_a_process_asks_once_per_interval(gallery, monkeypatch, settings):
+    settings.GALLERY_HOT_SECONDS = 60
+    calls = round_trips(monkeypatch)
+    clock = [1000.0]
+    monkeypatch.setattr(public.time, "monotonic", lambda: clock[0])
+    bodies = {get(gallery).content for _ in range(5)}
+    assert len(bodies) == 1 and len(calls) == 1
+    clock[0] += 61
+    assert get(gallery).status_code == 200
+    assert len(calls) == 2
+
+
+def test_with_gallery_hot_seconds_the_throttle_still_holds(gallery, settings):
+    settings.GALLERY_HOT_SECONDS = 60
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public_key": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    assert [get(gallery).status_code for _ in range(3)] == [200, 200, 200]
+    assert get(gallery).status_code == 429

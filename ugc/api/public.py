@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -81,15 +82,15 @@ class _PublicThrottle(SimpleRateThrottle):
         return self.wait_seconds
 
 
-def count_request(counter_key: str, ttl: int) -> int:
-    """Add one to a throttle window's counter; the count including this request."""
-    if cache.add(counter_key, 1, ttl):
-        return 1
+def count_request(counter_key: str, ttl: int, requests: int = 1) -> int:
+    """Add requests to a throttle window's counter; the count including them."""
+    if cache.add(counter_key, requests, ttl):
+        return requests
     try:
-        return cache.incr(counter_key)
+        return cache.incr(counter_key, requests)
     except ValueError:  # expired between add and incr: a new window
-        cache.set(counter_key, 1, ttl)
-        return 1
+        cache.set(counter_key, requests, ttl)
+        return requests
 
 
 class PublicKeyThrottle(_PublicThrottle):
@@ -484,6 +485,12 @@ class _Hot:
 
 _HOT: dict[tuple, _Hot] = {}
 HOT_ENTRIES = 256  # per process: at ~30 KB a body, under 10 MB
+# With GALLERY_HOT_SECONDS: when each entry's versions were last confirmed, and the
+# requests each throttle window saw here since (added to the shared counter at the
+# next check) with the shared count that check returned.
+_CONFIRMED: dict[tuple, float] = {}
+_UNCOUNTED: dict[str, int] = {}
+_SHARED_COUNT: dict[str, int] = {}
 
 
 def _hot_params(request, slug: str) -> tuple:
@@ -494,7 +501,27 @@ def _hot_params(request, slug: str) -> tuple:
 def _remember(request, slug: str, entry: _Hot) -> None:
     if len(_HOT) >= HOT_ENTRIES:
         _HOT.clear()  # simpler than LRU, and refilled by the next request of each
+        _CONFIRMED.clear()
     _HOT[_hot_params(request, slug)] = entry
+
+
+def _confirmed_lately(params: tuple) -> bool:
+    seconds = settings.GALLERY_HOT_SECONDS
+    return seconds > 0 and time.monotonic() - _CONFIRMED.get(params, -seconds) < seconds
+
+
+def _within_rate_here(windows) -> bool:
+    """Between checks: the window's last shared count, plus what this process let by
+    since, plus this request, within the rate? Counts the request here when it is."""
+    if len(_UNCOUNTED) > 10 * HOT_ENTRIES:  # windows of addresses long gone
+        _UNCOUNTED.clear()
+        _SHARED_COUNT.clear()
+    for (key, _ttl), throttle in windows:
+        if _SHARED_COUNT.get(key, 0) + _UNCOUNTED.get(key, 0) + 1 > throttle.num_requests:
+            return False
+    for (key, _ttl), _throttle in windows:
+        _UNCOUNTED[key] = _UNCOUNTED.get(key, 0) + 1
+    return True
 
 
 def _redis():
@@ -505,8 +532,9 @@ def _redis():
     return backend if isinstance(backend, RedisCache) else None
 
 
-def _versions_and_counts(version_keys: list[str], windows: list[tuple[str, int]]):
-    """The version tokens now, and each throttle window's count with this request."""
+def _versions_and_counts(version_keys: list[str], windows: list[tuple[str, int, int]]):
+    """The version tokens now, and each throttle window's count once `requests` (this
+    one and any let by here since the last check) are added."""
     backend = _redis()
     if backend is None:
         values = cache.get_many(version_keys)
@@ -516,28 +544,40 @@ def _versions_and_counts(version_keys: list[str], windows: list[tuple[str, int]]
     client = backend._cache.get_client(None, write=True)
     pipe = client.pipeline(transaction=False)
     pipe.mget([backend.make_and_validate_key(k) for k in version_keys])
-    for counter_key, ttl in windows:
+    for counter_key, ttl, requests in windows:
         raw = backend.make_and_validate_key(counter_key)
         pipe.set(raw, 0, ex=ttl, nx=True)
-        pipe.incr(raw)
+        pipe.incrby(raw, requests)
     results = pipe.execute()
     loads = backend._cache._serializer.loads
     return [None if v is None else loads(v) for v in results[0]], results[2::2]
 
 
+def _confirm(params: tuple, entry: _Hot, windows) -> bool:
+    """One round trip: are the entry's versions current, and is the client within rate?"""
+    version_keys = [gallery_cache._version_key(entry.gallery_id), gallery_cache.GLOBAL_VERSION_KEY]
+    counters = [(key, ttl, 1 + _UNCOUNTED.pop(key, 0)) for (key, ttl), _ in windows]
+    versions, counts = _versions_and_counts(version_keys, counters)
+    if tuple(versions) != entry.versions:
+        _CONFIRMED.pop(params, None)
+        return False
+    _CONFIRMED[params] = time.monotonic()
+    _SHARED_COUNT.update((key, n) for (key, _ttl, _), n in zip(counters, counts, strict=True))
+    # Over the rate: the full view answers 429 with its problem body.
+    return all(n <= t.num_requests for n, (_, t) in zip(counts, windows, strict=True))
+
+
 def _hot_response(request, slug: str):
-    entry = _HOT.get(_hot_params(request, slug))
+    params = _hot_params(request, slug)
+    entry = _HOT.get(params)
     origin = request.headers.get("Origin")
     if entry is None or (origin is not None and not origin_allowed(entry.site, origin)):
         return None
     throttles = [PublicAddressThrottle(), PublicKeyThrottle()]
-    windows = [w for w in (t.window(request) for t in throttles) if w is not None]
-    version_keys = [gallery_cache._version_key(entry.gallery_id), gallery_cache.GLOBAL_VERSION_KEY]
-    versions, counts = _versions_and_counts(version_keys, windows)
-    if tuple(versions) != entry.versions:
+    windows = [(w, t) for t in throttles if (w := t.window(request)) is not None]
+    answered_here = _confirmed_lately(params) and _within_rate_here(windows)
+    if not answered_here and not _confirm(params, entry, windows):
         return None
-    if any(n > t.num_requests for n, t in zip(counts, throttles, strict=False)):
-        return None  # the full view answers 429 with its problem body
     response = _gallery_response(request, entry.body, entry.etag, entry.site_id, entry.gallery_id)
     if origin is not None:
         response["Access-Control-Allow-Origin"] = origin
