@@ -335,7 +335,10 @@ def push_asset_performance(day: date) -> int:
                 # break ugc's clicks <= impressions rule; count it as shown.
                 clicks=min(row["clicks"], impressions),
                 conversions=row["conversions"],
-                revenue=row["revenue"],
+                # Refunds count on the day they happen, so a day can net below zero;
+                # ugc's snapshot holds revenue earned (>= 0), and one such asset
+                # used to fail the whole day's task on every retry.
+                revenue=max(row["revenue"], 0),
                 source="rollup",
             )
         except Asset.DoesNotExist:
