@@ -99,7 +99,8 @@ def parse_event(raw, clock: ClockWindow) -> Event:
     if not isinstance(raw, dict):
         raise Rejected("An event must be a JSON object.")
     kind = raw.get("type")
-    if kind not in EVENT_TYPES:
+    # A list or object as the type is unhashable: checked first, it is a 4xx, not a 500.
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise Rejected(f"type must be one of: {_TYPES_TEXT}.")
     needed = REQUIRED_BY_TYPE.get(kind)
     if needed and raw.get(needed) in (None, ""):
