@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.ugc.factories import AssetFactory
+from tests.ugc.test_curation_rules import should_publish  # the rule, written out
 from ugc.models import TRANSITIONS, Asset, InvalidTransition
 from ugc.selectors import publishable_assets
 from ugc.services.assets import transition
@@ -46,15 +47,6 @@ PUBLISHABLE = {
     "rights_state": "granted",
 }
 expiries = st.one_of(st.none(), st.integers(-48, 48).map(lambda h: timedelta(hours=h)))
-
-
-def should_publish(asset: Asset, now) -> bool:
-    return (
-        asset.processing_state == "in_review"
-        and asset.moderation_state == "approved"
-        and asset.rights_state == "granted"
-        and (asset.rights_expires_at is None or asset.rights_expires_at > now)
-    )
 
 
 @settings(max_examples=80, deadline=None,
