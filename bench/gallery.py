@@ -47,6 +47,9 @@ SERVERS = {
     "gunicorn sync": ["--workers", "2", "--worker-class", "sync"],
     "gunicorn gthread": ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
 }
+# Each server as configured by default (one cache round trip per hot request), and
+# with GALLERY_HOT_SECONDS=1 (none; a takedown reaches a process within a second).
+HOT_SECONDS = ["0", "1"]
 
 
 def _free_port() -> int:
@@ -174,15 +177,18 @@ def _server_env(tag: str, body_file: Path) -> dict[str, str]:
 def _measure_server(name, options, env, gallery_path, tmp: Path) -> dict:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _start(options, port, env, tmp / f"{name.replace(' ', '-')}.log")
+    log = tmp / (re.sub(r"\W+", "-", name) + ".log")
+    server = _start(options, port, env, log)
     try:
         body = _get(base + gallery_path)
         Path(env["BENCH_GALLERY_BODY"]).write_bytes(body)  # each worker reads it once
         assert _get(base + "/bench/same-bytes") == _get(base + gallery_path), "same bytes"
         wrk(base + gallery_path, seconds=2)  # warm both paths in every worker
         wrk(base + "/bench/same-bytes", seconds=2)
-        ceiling_rps, ceiling_p99 = wrk(base + "/bench/same-bytes")
-        gallery_rps, gallery_p99 = wrk(base + gallery_path)
+        # Alternated, the best of two each: the machine's other load shifts by the second.
+        rounds = [(wrk(base + "/bench/same-bytes"), wrk(base + gallery_path)) for _ in range(2)]
+        ceiling_rps, ceiling_p99 = max(ceiling for ceiling, _ in rounds)
+        gallery_rps, gallery_p99 = max(gallery for _, gallery in rounds)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -231,9 +237,12 @@ def gallery_hot_throughput() -> Result:
             body_file.write_bytes(b"{}")
             env = _server_env(tag, body_file)
             runs = [
-                _measure_server(name, options, env, path, Path(tmp))
-                for name, options in SERVERS.items()
-            ]
+                _measure_server(
+                    f"{name}, GALLERY_HOT_SECONDS={hot}", options,
+                    {**env, "GALLERY_HOT_SECONDS": hot}, path, Path(tmp),
+                )
+                for hot in HOT_SECONDS for name, options in SERVERS.items()
+            ]  # fmt: skip
             nginx = _nginx_rps(body_file.read_bytes(), Path(tmp))
     finally:
         _drop_hot_gallery(site, tag)
