@@ -12,6 +12,7 @@ from commerce.models import (
     Product,
     ProductLine,
 )
+from config.api.filters import IsoDateTimeFilter
 
 
 class ProductLineFilter(django_filters.FilterSet):
@@ -33,7 +34,7 @@ class ProductFilter(django_filters.FilterSet):
     product_line = django_filters.CharFilter(
         method="filter_line", label="Product line slug; includes its sub-lines"
     )
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Product
@@ -47,12 +48,8 @@ class ProductFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     shop = django_filters.CharFilter(field_name="shop__domain")
     shop_order_id = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at_shop", lookup_expr="gte"
-    )
-    created_before = django_filters.IsoDateTimeFilter(
-        field_name="created_at_shop", lookup_expr="lt"
-    )
+    created_after = IsoDateTimeFilter(field_name="created_at_shop", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at_shop", lookup_expr="lt")
     currency = django_filters.CharFilter()
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
     financial_status = django_filters.CharFilter()
@@ -91,7 +88,7 @@ class OrderFilter(django_filters.FilterSet):
 class CustomerFilter(django_filters.FilterSet):
     visitor_id = django_filters.CharFilter(field_name="visitors__visitor_id")
     min_orders = django_filters.NumberFilter(field_name="order_count", lookup_expr="gte")
-    ordered_after = django_filters.IsoDateTimeFilter(field_name="last_order_at", lookup_expr="gte")
+    ordered_after = IsoDateTimeFilter(field_name="last_order_at", lookup_expr="gte")
 
     class Meta:
         model = Customer

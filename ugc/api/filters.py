@@ -6,6 +6,7 @@ import django_filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from config.api.filters import IsoDateTimeFilter
 from ugc import selectors
 from ugc.models import Asset, MediaType, ModerationState, Platform, ProcessingState, RightsState
 
@@ -37,10 +38,10 @@ class AssetFilter(django_filters.FilterSet):
     creator_handle = django_filters.CharFilter(
         method="filter_creator_handle", help_text="Creator handle, with or without @."
     )
-    posted_after = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
-    posted_before = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    posted_after = IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
+    posted_before = IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     min_quality = django_filters.NumberFilter(
         field_name="quality_score", lookup_expr="gte", help_text="Quality score 0..1, at least."
     )
