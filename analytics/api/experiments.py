@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -90,7 +90,15 @@ def experiment_body(experiment: Experiment) -> dict:
 class ExperimentsView(APIView):
     permission_classes = [IsAnalyst]
 
-    @extend_schema(summary="Experiments, newest first", responses={200: ExperimentSerializer})
+    @extend_schema(
+        summary="Experiments, newest first",
+        # The body wraps the list; the schema said one experiment (schemathesis).
+        responses={
+            200: inline_serializer(
+                "ExperimentList", {"experiments": ExperimentSerializer(many=True)}
+            )
+        },
+    )
     def get(self, request):
         rows = Experiment.objects.prefetch_related("variants__gallery").order_by("-pk")[:500]
         return Response({"experiments": [experiment_body(e) for e in rows]})

@@ -124,8 +124,17 @@ class AssetScoreSerializer(serializers.Serializer):
         return weights()
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}]}
+)
+class BlankableURLField(serializers.URLField):
+    """A URL or "": an asset from an upload has no permalink, and "" is no URI."""
+
+
 class AssetSerializer(serializers.ModelSerializer):
-    content_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # Null for an asset not yet categorised (the schema said a string: schemathesis).
+    content_type = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    permalink = BlankableURLField(required=False, allow_blank=True, max_length=1000)
     creator = CreatorSerializer(read_only=True)
     renditions = RenditionSerializer(many=True, read_only=True)
     srcset = serializers.SerializerMethodField(
