@@ -62,6 +62,13 @@ class SpendImport:
 
 def parse_spend(text: str) -> SpendImport:
     """Every row checked on its own; raises SpendFileError only when no row can be read."""
+    try:
+        return _parse_spend(text)
+    except csv.Error as exc:  # e.g. a stray carriage return mid-field: was a 500
+        raise SpendFileError(f"The spend CSV cannot be read as CSV: {exc}.") from None
+
+
+def _parse_spend(text: str) -> SpendImport:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = {name.strip().lower(): name for name in reader.fieldnames or [] if name}
     missing = [name for name in COLUMNS if name not in header]

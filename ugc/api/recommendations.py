@@ -4,6 +4,8 @@ against their platform's median. Thin over ugc.selectors and ugc.services."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -39,10 +41,16 @@ def _since(request):
     raw = request.query_params.get("since")
     if raw is None:
         return None
-    parsed = parse_datetime(raw)
+    try:
+        parsed = parse_datetime(raw)
+        parsed = parsed if parsed is None or parsed.tzinfo else timezone.make_aware(parsed)
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO allows (was a 500).
+        parsed = parsed and parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        parsed = None
     if parsed is None:
         raise ValidationError({"since": ["must be an ISO 8601 date-time"]})
-    return parsed if parsed.tzinfo else timezone.make_aware(parsed)
+    return parsed
 
 
 def _platform(request):
