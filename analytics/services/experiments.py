@@ -26,6 +26,7 @@ from analytics.experiments import (
 )
 from analytics.experiments.stats import ALPHA, POWER, SRM_ALPHA
 from analytics.models import Experiment, ExperimentVariant
+from ugc import gallery_variants
 
 PEEKING_WARNING = (
     "Fixed-horizon tests: the p-values and intervals are valid for one look at a sample "
@@ -63,6 +64,7 @@ def create_experiment(*, site, key, placement, variants, metric, starts_at, ends
         starts_at=starts_at,
         ends_at=ends_at,
     )
+    transaction.on_commit(gallery_variants.forget)
     ExperimentVariant.objects.bulk_create(
         ExperimentVariant(
             experiment=experiment,
@@ -91,6 +93,22 @@ def running_experiment(site_id: int, placement: str, now: dt.datetime | None = N
 def variant_for(experiment: Experiment, visitor_id: str) -> ExperimentVariant:
     variants = list(experiment.variants.all())
     return variants[assign_variant(experiment.pk, visitor_id, [v.weight for v in variants])]
+
+
+def gallery_variant(site_id: int, placement: str, visitor_id: str):
+    """What the public gallery API shows this visitor in this slot (ugc.gallery_variants)."""
+    experiment = running_experiment(site_id, placement)
+    if experiment is None:
+        return None
+    variant = variant_for(experiment, visitor_id)
+    return gallery_variants.GalleryVariant(experiment.key, variant.name, variant.gallery_id)
+
+
+def gallery_resolver():
+    return gallery_variants.Resolver(
+        running=lambda site_id, placement: running_experiment(site_id, placement) is not None,
+        variant=gallery_variant,
+    )
 
 
 _RESULTS = """
