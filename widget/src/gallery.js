@@ -10,10 +10,11 @@ const VISIBLE_SHARE = 0.5; // an impression: at least half a tile visible ...
 const VISIBLE_MS = 1000; // ... for a second
 const TILE_SIZES = '(max-width: 480px) 50vw, (max-width: 960px) 33vw, 240px';
 
-function galleryUrl(api, slug, key, product) {
+function galleryUrl(api, slug, key, product, visitor) {
   const url = new URL(`${api}/api/v1/public/galleries/${encodeURIComponent(slug)}`);
   url.searchParams.set('key', key);
   if (product) url.searchParams.set('product', product);
+  if (visitor) url.searchParams.set('visitor', visitor);
   return url.href;
 }
 
@@ -105,21 +106,31 @@ function render(root, gallery) {
   paintPlaceholders(list, gallery.items);
 }
 
-export async function mountGallery(root, { api, tracker }) {
-  const slug = root.dataset.ugcGallery;
-  const key = root.dataset.ugcKey;
-  const product = root.dataset.ugcProduct || '';
-  root.dataset.ugcState = 'loading';
+async function fetchGallery(url, root, slug) {
   // no-cache: the browser revalidates its copy (a 304 by ETag when nothing changed),
   // so a takedown never lingers in a shopper's cache; CDNs still cache by s-maxage.
-  const response = await fetch(galleryUrl(api, slug, key, product), {
-    mode: 'cors', credentials: 'omit', cache: 'no-cache',
-  });
+  const response = await fetch(url, { mode: 'cors', credentials: 'omit', cache: 'no-cache' });
   if (!response.ok) {
     root.dataset.ugcState = 'error';
     throw new Error(`UGC gallery "${slug}": HTTP ${response.status}`);
   }
-  const body = await response.json();
+  return response.json();
+}
+
+export async function mountGallery(root, { api, tracker, visitor }) {
+  const slug = root.dataset.ugcGallery;
+  const key = root.dataset.ugcKey;
+  const product = root.dataset.ugcProduct || '';
+  root.dataset.ugcState = 'loading';
+  let body = await fetchGallery(galleryUrl(api, slug, key, product, ''), root, slug);
+  // An experiment runs on this slot: ask for this visitor's variant (with consent only).
+  // Other pages are the same URL for every shopper, so a CDN caches them.
+  if (body.experiment_pending && visitor) {
+    body = await fetchGallery(galleryUrl(api, slug, key, product, visitor), root, slug);
+  }
+  // The experiment and variant the API chose for this visitor, reported with each event.
+  const experiment = body.experiment || root.dataset.ugcExperiment || null;
+  const variant = body.variant || root.dataset.ugcVariant || null;
   const gallery = {
     api, slug, key, product,
     title: body.gallery.title,
@@ -131,15 +142,15 @@ export async function mountGallery(root, { api, tracker }) {
         asset_id: item ? item.id : null,
         position: position === null ? null : position + 1,
         product_sku: product || null,
-        experiment: root.dataset.ugcExperiment || null,
-        variant: root.dataset.ugcVariant || null,
+        experiment,
+        variant,
       });
     },
     opened(item, position) { this.track('lightbox_open', item, position); },
     productClick(item, position, p) {
       tracker.track(key, 'product_click', {
         gallery: slug, asset_id: item.id, position: position + 1, product_sku: p.sku,
-        experiment: root.dataset.ugcExperiment || null, variant: root.dataset.ugcVariant || null,
+        experiment, variant,
       });
       tracker.flush(); // the link may navigate away: send now
     },

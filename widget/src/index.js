@@ -27,7 +27,9 @@ const tracker = createTracker(api, consented);
 function mountAll() {
   injectStyles();
   const roots = document.querySelectorAll('[data-ugc-gallery]:not([data-ugc-state])');
-  return Promise.all([...roots].map((root) => mountGallery(root, { api, tracker }).catch((e) => {
+  return Promise.all([...roots].map((root) => mountGallery(root, {
+    api, tracker, visitor: consented() ? visitorId() : '',
+  }).catch((e) => {
     console.warn(e.message); // a gallery that fails leaves the page as it was
   })));
 }
