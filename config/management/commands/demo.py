@@ -37,8 +37,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--storefront-port", type=int, default=8001, help="demo storefront port (8001)"
         )
+        parser.add_argument(
+            "--quick",
+            action="store_true",
+            help="a small demo (40 photos, 7 days of shoppers) that still runs every step",
+        )
 
-    def handle(self, *args, port, host, concurrency, storefront_port, **options):
+    def handle(self, *args, port, host, concurrency, storefront_port, quick, **options):
         started = time.monotonic()
         self.step("database", f"PostgreSQL at {self.where()}")
         call_command("migrate", interactive=False, verbosity=0)
@@ -60,7 +65,8 @@ class Command(BaseCommand):
             processes.wait_for_log(worker, "ready.", timeout=120)
             processes.wait_for_http(f"{base}/readyz", web, timeout=120)
             processes.wait_for_http(f"{shop_url}/healthz", shop, timeout=60)
-            self.print_urls(base, shop_url, time.monotonic() - started)
+            self.seed_brand(base, shop_url, demo_shop.site_id, quick)
+            self.print_urls(base, shop_url, demo_shop.key, time.monotonic() - started)
             while not stop.is_set():
                 for child in children:
                     if not child.running():
@@ -115,6 +121,16 @@ class Command(BaseCommand):
         self.step("storefront", f"site {seed.DEMO_SITE!r} with galleries {galleries}")
         return demo_shop
 
+    def seed_brand(self, base: str, shop_url: str, site_id: int, quick: bool) -> None:
+        """The brand's catalog, library and shoppers; after the worker is up, because
+        the library goes through the real pipeline on it and shoppers through HTTP."""
+        from config import demo
+        from ugc.models import Site
+
+        scale = demo.QUICK if quick else demo.FULL
+        site = Site.objects.get(pk=site_id)
+        demo.run(demo.Demo(base, shop_url, site, scale, self.step))
+
     def create_coordinator(self) -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
@@ -128,16 +144,20 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name=COORDINATOR))
         self.step("coordinator", f"{DEMO_USERNAME} ({'created' if created else 'exists'})")
 
-    def print_urls(self, base: str, shop_url: str, seconds: float) -> None:
-        from config.storefront.seed import DEMO_SKU
+    def print_urls(self, base: str, shop_url: str, key: str, seconds: float) -> None:
+        from config.demo.library import busiest_product
 
+        login = f"(login {DEMO_USERNAME} / {DEMO_PASSWORD})"
         lines = [
             "",
             f"Ready in {seconds:.0f}s. Open:",
             f"  home            {base}/",
+            f"  workspace       {base}/workspace/   {login}",
+            f"  dashboard       {base}/workspace/dashboard/",
             f"  storefront      {shop_url}/   (galleries by the widget, from another origin)",
-            f"  product page    {shop_url}/products/{DEMO_SKU}",
-            f"  admin           {base}/admin/   (login {DEMO_USERNAME} / {DEMO_PASSWORD})",
+            f"  product page    {shop_url}/products/{busiest_product()}",
+            f"  gallery API     {base}/api/v1/public/galleries/homepage?key={key}",
+            f"  admin           {base}/admin/   {login}",
             f"  API docs        {base}/api/docs/",
             f"  OpenAPI schema  {base}/api/schema/",
             f"  readiness       {base}/readyz",

@@ -1,0 +1,142 @@
+"""What `manage.py demo` seeds once its worker and web server are up: a catalog,
+a library run through the real pipeline, a coordinator's decisions, and
+simulated shoppers whose events and orders feed rollups, attribution and scores.
+
+Every step is idempotent: products are upserted by SKU, the library is one
+resumable import run, curation only touches undecided assets, and shoppers are
+simulated only while the demo shop has no orders yet."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+
+from config.demo import catalog, curation, library, shoppers
+
+
+@dataclass(frozen=True)
+class Scale:
+    images: int
+    days: int
+    visitors_per_day: int
+
+
+FULL = Scale(images=300, days=60, visitors_per_day=55)
+QUICK = Scale(images=40, days=7, visitors_per_day=25)  # the test suite's run: every step
+
+
+@dataclass
+class Demo:
+    api_url: str
+    shop_url: str
+    site: object  # ugc.models.Site
+    scale: Scale
+    step: Callable[[str, str], None]
+
+    def timed(self, name: str, work: Callable[[], str]) -> None:
+        started = time.monotonic()
+        text = work()
+        self.step(name, f"{text} ({time.monotonic() - started:.0f}s)")
+
+
+def run(demo: Demo, *, timeout: float = 600) -> None:
+    """All steps in order; each prints what it did and how long it took."""
+    state: dict = {}
+    demo.timed("catalog", lambda: _catalog(demo, state))
+    demo.timed("library", lambda: _library(demo, state, timeout))
+    demo.timed("curation", lambda: _curation(state))
+    demo.timed("shoppers", lambda: _shoppers(demo, state))
+    demo.timed("rollups", lambda: _rollups(demo))
+    demo.timed("attribution", lambda: _attribution(demo, timeout))
+    demo.timed("scores", _scores)
+
+
+def _catalog(demo: Demo, state: dict) -> str:
+    summary, shop = catalog.load(demo.shop_url)
+    state["catalog"], state["shop"] = catalog.products(), shop
+    counts = ", ".join(f"{n} {name}" for name, n in sorted(summary.counts.items()))
+    return (
+        f"{len(state['catalog'])} products in {len(catalog.LINES)} lines ({counts}); "
+        f"shop {shop.domain}"
+    )
+
+
+def _library(demo: Demo, state: dict, timeout: float) -> str:
+    count, folder = demo.scale.images, Path(settings.DATA_DIR) / "demo" / "library"
+    run = library.import_library(count, state["catalog"], folder, lambda t: demo.step("library", t))
+    done = library.wait_until_processed(count, lambda t: demo.step("library", t), timeout)
+    return f"import run {run.pk} {run.summary}; {done}/{count} processed by the worker"
+
+
+def _curation(state: dict) -> str:
+    done = curation.curate(state["catalog"])
+    return ", ".join(f"{n} {action}" for action, n in sorted(done.items())) or "nothing to do"
+
+
+def _shoppers(demo: Demo, state: dict) -> str:
+    from commerce.models import Order
+    from ugc.selectors import publishable_assets
+
+    shop = state["shop"]
+    if Order.objects.filter(shop=shop).exists():
+        return "the demo shop has orders already; not simulated again"
+    scene = shoppers.Scene(
+        shop_url=demo.shop_url,
+        api_url=demo.api_url,
+        key=demo.site.publishable_key,
+        shop_domain=shop.domain,
+        webhook_secret=shop.webhook_secret,
+        asset_ids=list(publishable_assets().values_list("pk", flat=True)),
+        products=[(p.sku, p.title, p.price) for p in state["catalog"]],
+        live_days=max(0, settings.ANALYTICS_CLIENT_TIME_MAX_AGE_DAYS - 1),
+    )
+    shoppers.simulate(
+        scene,
+        days=demo.scale.days,
+        visitors_per_day=demo.scale.visitors_per_day,
+        now=shoppers.now_utc(),
+    )
+    old = shoppers.store_old_events(scene, demo.site.pk)
+    live = shoppers.send_live_events(scene)
+    orders = shoppers.send_orders(scene)
+    return f"{live} events over HTTP, {old} backfilled in-process, {orders} orders by webhook"
+
+
+def _rollups(demo: Demo) -> str:
+    from analytics.services.rollups import push_asset_performance, rollup_day
+
+    today = shoppers.now_utc().date()
+    for back in range(demo.scale.days, -1, -1):
+        day = today - timedelta(days=back)
+        rollup_day(day)
+        push_asset_performance(day)
+    return f"{demo.scale.days + 1} days rolled up"
+
+
+def _attribution(demo: Demo, timeout: float) -> str:
+    from analytics.models import AttributionRun
+    from analytics.services.attribution_runs import MODEL_NAMES, queue_runs
+
+    today = shoppers.now_utc().date()
+    start = today - timedelta(days=demo.scale.days)
+    runs = AttributionRun.objects.filter(date_from=start, date_to=today, level="asset")
+    if not runs.exists():
+        queue_runs(models=list(MODEL_NAMES), level="asset", date_from=start, date_to=today)
+    deadline = time.monotonic() + timeout
+    pending = [AttributionRun.Status.QUEUED, AttributionRun.Status.RUNNING]
+    while runs.filter(status__in=pending).exists() and time.monotonic() < deadline:
+        time.sleep(1)
+    done = runs.filter(status=AttributionRun.Status.DONE).count()
+    return f"{done}/{runs.count()} runs done by the worker ({', '.join(MODEL_NAMES)})"
+
+
+def _scores() -> str:
+    from ugc.services.scoring import rescore_all
+
+    summary = rescore_all()
+    return f"library rescored: {summary}"
