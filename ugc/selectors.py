@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from commerce.models import ProductLine
 from ugc.models import Asset, ProductLineTag, ProductTag, Rendition
@@ -119,61 +120,112 @@ def gallery_assets(gallery, product_sku: str | None = None, now=None) -> QuerySe
     For a product-page gallery given a SKU, the non-pinned assets come in three
     tiers: tagged with the product, then with its product line (or a sub-line,
     or a product of one), then the brand (every other candidate).
-    The caller slices to `gallery.size`.
+    The caller slices to `gallery.size`; `gallery_page()` reads the same order
+    without sorting every candidate.
     """
-    from django.db.models import Case, F, IntegerField, Subquery, Value, When
+    from django.db.models import Case, IntegerField, Subquery, Value, When
 
-    from commerce.models import Product
-    from ugc.models import GalleryOrdering, GalleryPin
+    from ugc.models import GalleryPin
 
-    base = publishable_assets(now)
-    pin_position = GalleryPin.objects.filter(gallery=gallery, asset=OuterRef("pk")).values(
-        "position"
-    )[:1]
-    pinned = Exists(GalleryPin.objects.filter(gallery=gallery, asset=OuterRef("pk")))
+    # .order_by(): the pin's default ordering (by gallery, so by site name) would add a
+    # join to a subquery evaluated once per candidate.
+    pins = GalleryPin.objects.filter(gallery=gallery, asset=OuterRef("pk")).order_by()
+    pin_position = pins.values("position")[:1]
+    matches = _rule_matches(gallery)
+    if matches is None:
+        candidates = Q(Exists(pins))
+    else:  # (an empty Q, every asset, would vanish from an OR: `Q(x) | Q()` is `Q(x)`)
+        candidates = Q(Exists(pins)) | matches if matches else Q()
+    assets = (
+        publishable_assets(now)
+        .filter(candidates)
+        .annotate(pin_position=Subquery(pin_position, output_field=IntegerField()))
+    )
+    tiers = _product_tiers(gallery, product_sku)
+    whens = [When(tier, then=Value(place)) for place, tier in enumerate(tiers[:-1])]
+    tier = Value(0, output_field=IntegerField())
+    if whens:  # (a Case without cases compiles to a bare 0, an ORDER BY column number)
+        tier = Case(*whens, default=Value(len(tiers) - 1), output_field=IntegerField())
+    assets, keys = _ordered(with_sort_keys(assets.annotate(tier=tier)), gallery)
+    return assets.order_by(F("pin_position").asc(nulls_last=True), "tier", *keys, "-pk")
 
+
+def gallery_page(gallery, product_sku: str | None = None, *, start: int, stop: int, now=None):
+    """Ids of `gallery_assets(...)[start:stop]`, the same assets in the same order.
+
+    The whole ordering sorts every candidate (750k on a 1M library) to keep a page
+    of 24. Here the pins come first (a handful, in the full order), then each
+    product tier in turn as its own LIMITed query in the gallery's ordering, which
+    a partial index over the publishable assets answers without a sort. Every query
+    starts from `publishable_assets()` through `gallery_assets()`' pieces.
+    """
+    from ugc.models import GalleryPin
+
+    if stop <= start:
+        return []
+    now = now or timezone.now()
+    pinned = list(GalleryPin.objects.filter(gallery=gallery).values_list("asset_id", flat=True))
+    ids = list(
+        gallery_assets(gallery, product_sku, now)
+        .filter(pk__in=pinned)
+        .values_list("pk", flat=True)[:stop]
+    )
+    matches = _rule_matches(gallery)
+    if matches is None:  # pins only
+        return ids[start:stop]
+    rest = publishable_assets(now).filter(matches).exclude(pk__in=pinned)
+    taken = Q()
+    for tier in _product_tiers(gallery, product_sku):
+        if len(ids) >= stop:
+            break
+        in_tier = rest.filter(tier).exclude(taken) if taken else rest.filter(tier)
+        assets, keys = _ordered(with_sort_keys(in_tier), gallery)
+        page = assets.order_by(*keys, "-pk").values_list("pk", flat=True)[: stop - len(ids)]
+        ids.extend(page)
+        taken |= tier
+    return ids[start:stop]
+
+
+def _rule_matches(gallery) -> Q | None:
+    """What a gallery's rules match beyond its pins (any rule); None: nothing (pins only)."""
     rules = list(gallery.rules.select_related("product_line"))
     if rules:
         matches = Q()
         for rule in rules:
             matches |= gallery_rule_filter(rule)
-        candidates = Q(pinned) | matches
-    elif gallery.product_page:
-        candidates = Q()
-    else:
-        candidates = Q(pinned)
+        return matches
+    return Q() if gallery.product_page else None
 
-    assets = with_sort_keys(base.filter(candidates)).annotate(
-        pin_position=Subquery(pin_position, output_field=IntegerField())
-    )
 
-    tier = Value(0, output_field=IntegerField())
-    if gallery.product_page and product_sku:
-        product = Product.objects.filter(sku=product_sku).select_related("product_line").first()
-        whens = [
-            When(
-                Exists(with_products(Asset.objects.filter(pk=OuterRef("pk")), [product_sku])),
-                then=Value(0),
-            )
-        ]
-        if product is not None and product.product_line_id:
-            in_line = in_product_lines(Asset.objects.all(), [product.product_line.slug])
-            whens.append(When(pk__in=in_line.values("pk"), then=Value(1)))
-        tier = Case(*whens, default=Value(2), output_field=IntegerField())
-    assets = assets.annotate(tier=tier)
+def _product_tiers(gallery, product_sku: str | None) -> list[Q]:
+    """A product page's tiers, first shown first: the product, its line, the brand.
+    Each is a Q to apply after excluding the tiers before it; the last matches all."""
+    from commerce.models import Product
+
+    if not (gallery.product_page and product_sku):
+        return [Q()]
+    tiers = [Q(Exists(with_products(Asset.objects.filter(pk=OuterRef("pk")), [product_sku])))]
+    product = Product.objects.filter(sku=product_sku).select_related("product_line").first()
+    if product is not None and product.product_line_id:
+        in_line = in_product_lines(Asset.objects.all(), [product.product_line.slug])
+        tiers.append(Q(pk__in=in_line.values("pk")))
+    return [*tiers, Q()]
+
+
+def _ordered(assets: QuerySet[Asset], gallery) -> tuple[QuerySet[Asset], list]:
+    """The gallery's ordering keys after pins and tier (ties go to the newest id)."""
+    from ugc.models import GalleryOrdering
 
     if gallery.ordering == GalleryOrdering.RECOMMENDED:
-        assets = with_recommended_keys(assets, gallery.pk)
         keys = [
             F("recommended_place").asc(nulls_last=True),
             F("score_sort").desc(),
             F("posted_sort").desc(),
         ]
-    elif gallery.ordering == GalleryOrdering.BEST_SCORE:
-        keys = [F("quality_sort").desc(), F("posted_sort").desc()]
-    else:  # newest, and manual after the pins
-        keys = [F("posted_sort").desc()]
-    return assets.order_by(F("pin_position").asc(nulls_last=True), "tier", *keys, "-pk")
+        return with_recommended_keys(assets, gallery.pk), keys
+    if gallery.ordering == GalleryOrdering.BEST_SCORE:
+        return assets, [F("quality_sort").desc(), F("posted_sort").desc()]
+    return assets, [F("posted_sort").desc()]  # newest, and manual after the pins
 
 
 def with_recommended_keys(assets: QuerySet[Asset], gallery_id: int) -> QuerySet[Asset]:

@@ -35,8 +35,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from ugc import gallery_cache
-from ugc.models import Gallery, ProductTag, Rendition, Site
-from ugc.selectors import gallery_assets
+from ugc.models import Asset, Gallery, ProductTag, Rendition, Site
+from ugc.selectors import gallery_page
 
 MAX_LIMIT = 50
 CACHE_CONTROL = "public, max-age=30, s-maxage=60, stale-while-revalidate=300"
@@ -240,24 +240,25 @@ def render_gallery(gallery_id: int, *, product: str, offset: int, limit: int | N
     limit = _limit(None, gallery.size) if limit is None else limit
     end = min(offset + limit, gallery.size)
     now = timezone.now()
-    page = []
+    # One more than the page: is there a next one? (None past the end, as before.)
+    ids = []
     if offset < end:
-        assets = (
-            gallery_assets(gallery, product or None, now=now)
-            .select_related("creator")
-            .prefetch_related(
-                Prefetch(
-                    "renditions", queryset=Rendition.objects.order_by("kind", "format", "width")
-                ),
-                Prefetch(
-                    "product_tags",
-                    queryset=ProductTag.objects.filter(accepted=True, dismissed=False)
-                    .select_related("product")
-                    .order_by("id"),
-                ),
-            )
+        ids = gallery_page(gallery, product or None, start=offset, stop=end + 1, now=now)
+    assets = (
+        Asset.objects.filter(pk__in=ids)
+        .select_related("creator")
+        .prefetch_related(
+            Prefetch("renditions", queryset=Rendition.objects.order_by("kind", "format", "width")),
+            Prefetch(
+                "product_tags",
+                queryset=ProductTag.objects.filter(accepted=True, dismissed=False)
+                .select_related("product")
+                .order_by("id"),
+            ),
         )
-        page = list(assets[offset : end + 1])  # one more: is there a next page?
+    )
+    by_id = {asset.pk: asset for asset in assets} if ids else {}
+    page = [by_id[pk] for pk in ids if pk in by_id]  # one deleted in between is left out
     more = len(page) > end - offset and end < gallery.size
     page = page[: max(end - offset, 0)]
     body = {
