@@ -9,8 +9,9 @@ below are the budget, so they stay simple comparisons and one parse per field.
 from __future__ import annotations
 
 import math
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -48,6 +49,10 @@ REQUIRED_BY_TYPE = {
 # Interactions with a gallery: the touches that the `ugc_gallery` channel stands for.
 GALLERY_TYPES = frozenset({"gallery_view", "asset_click", "lightbox_open"})
 _TYPES_TEXT = ", ".join(sorted(EVENT_TYPES))
+# A lowercase, hyphenated UUID is its own canonical form: no uuid.UUID round trip.
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+).fullmatch
 
 
 class Rejected(ValueError):
@@ -83,15 +88,42 @@ class ClockWindow:
     received_at: datetime
     past: timedelta
     future: timedelta
+    # The bounds, worked out once per batch rather than once per event.
+    earliest: datetime = field(init=False)
+    latest: datetime = field(init=False)
+    earliest_ms: float = field(init=False)
+    latest_ms: float = field(init=False)
+
+    def __post_init__(self):
+        bounds = {
+            "earliest": self.received_at - self.past,
+            "latest": self.received_at + self.future,
+        }
+        bounds["earliest_ms"] = bounds["earliest"].timestamp() * 1000
+        bounds["latest_ms"] = bounds["latest"].timestamp() * 1000
+        for name, value in bounds.items():
+            object.__setattr__(self, name, value)  # frozen: set once, here
 
     def clamp(self, moment: datetime) -> tuple[datetime, bool]:
-        earliest = self.received_at - self.past
-        latest = self.received_at + self.future
-        if moment < earliest:
-            return earliest, True
-        if moment > latest:
-            return latest, True
+        if moment < self.earliest:
+            return self.earliest, True
+        if moment > self.latest:
+            return self.latest, True
         return moment, False
+
+    def place(self, value) -> tuple[datetime, bool]:
+        """A client_time as sent, clamped. Epoch milliseconds (what beacons send) are
+        compared as numbers, so only a time inside the window becomes a datetime, and
+        one far outside it is clamped rather than overflowing datetime's range."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value) or abs(value) > 8.64e15:  # JavaScript's Date range
+                raise Rejected("client_time is out of range.")
+            if value < self.earliest_ms:
+                return self.earliest, True
+            if value > self.latest_ms:
+                return self.latest, True
+            return datetime.fromtimestamp(value / 1000, UTC), False
+        return self.clamp(_client_time(value))
 
 
 def parse_event(raw, clock: ClockWindow) -> Event:
@@ -105,7 +137,7 @@ def parse_event(raw, clock: ClockWindow) -> Event:
     needed = REQUIRED_BY_TYPE.get(kind)
     if needed and raw.get(needed) in (None, ""):
         raise Rejected(f"{needed} is required for a {kind} event.")
-    client_time, clamped = clock.clamp(_client_time(raw.get("client_time")))
+    client_time, clamped = clock.place(raw.get("client_time"))
     return Event(
         event_id=_event_id(raw.get("event_id")),
         type=kind,
@@ -129,6 +161,8 @@ def parse_event(raw, clock: ClockWindow) -> Event:
 def _event_id(value) -> str:
     if not isinstance(value, str):
         raise Rejected("event_id is required: a UUID string.")
+    if _CANONICAL_UUID(value):
+        return value  # what browsers' crypto.randomUUID() sends: already as stored
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -136,12 +170,9 @@ def _event_id(value) -> str:
 
 
 def _client_time(value) -> datetime:
+    """An ISO-8601 client_time (epoch milliseconds are ClockWindow.place's)."""
     if isinstance(value, bool) or value is None:
         raise Rejected("client_time is required: epoch milliseconds or an ISO-8601 string.")
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or abs(value) > 8.64e15:  # JavaScript's Date range
-            raise Rejected("client_time is out of range.")
-        return datetime.fromtimestamp(value / 1000, UTC)
     if isinstance(value, str) and len(value) <= 40:
         try:
             moment = datetime.fromisoformat(value)

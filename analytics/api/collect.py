@@ -6,17 +6,28 @@ key (400 missing, 404 unknown) -> origin (403) -> events list (400) -> crawler
 
 The body is JSON sent either as `text/plain;charset=UTF-8` (navigator.sendBeacon,
 which cannot set headers, so no preflight) or `application/json` (fetch), so it
-is read raw and parsed with the standard library rather than by a DRF parser,
-and events are checked by analytics.events, not by a serializer per event.
+is read raw and parsed here rather than by a DRF parser, and events are checked
+by analytics.events, not by a serializer per event.
+
+Speed (issue 7: tens of thousands of events a second on two cores): `collect` is a
+plain Django view, and CollectFastPath (high in MIDDLEWARE) hands it the request
+before the session, CSRF, auth, messages and htmx middleware and DRF's request
+wrapping, negotiation and throttles, none of which a keyed, cookieless beacon
+uses. CollectView is the same view as DRF sees it, so the OpenAPI schema
+documents the endpoint and its errors; errors are still rendered by the API's
+one exception handler (config.api.problems), so they are the same problem bodies.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import lru_cache
 
+import orjson
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
@@ -30,6 +41,7 @@ from analytics import useragents
 from analytics.api.serializers import CollectBatchSerializer, CollectReceiptSerializer
 from analytics.events import MAX_BATCH, ClockWindow, Rejected, parse_event
 from analytics.services import collect as collect_service
+from config.api import problems
 from config.api.schema import problem_response
 from ugc.api.public import PREFLIGHT_MAX_AGE, origin_allowed, site_for_key
 
@@ -47,7 +59,7 @@ def _invalid(field: str, message: str) -> exceptions.ValidationError:
 
 
 def _query_key(request) -> str:
-    return request.query_params.get("key") or request.headers.get("X-Site-Key") or ""
+    return request.GET.get("key") or request.headers.get("X-Site-Key") or ""
 
 
 def read_batch(request) -> dict:
@@ -69,13 +81,21 @@ def read_batch(request) -> dict:
     body = request.body
     if len(body) > limit:
         raise PayloadTooLarge(f"The body is larger than the limit of {limit} bytes.")
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
+    payload = _parse_json(body)
     if not isinstance(payload, dict):
         raise exceptions.ParseError('The body must be a JSON object: {"events": [...]}.')
     return payload
+
+
+def _parse_json(body: bytes):
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass  # NaN, integers past 64 bits, lone surrogates: the standard library decides
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
 
 
 def batch_events(payload: dict) -> list:
@@ -112,17 +132,136 @@ def check_events(raw_events: list, clock: ClockWindow) -> tuple[list, list[dict]
     return good, rejected
 
 
+def collect(request) -> HttpResponse:
+    """POST /api/v1/collect and its CORS preflight, as a plain Django view."""
+    site = None
+    try:
+        if request.method == "OPTIONS":
+            return _preflight(request)
+        if request.method != "POST":
+            raise exceptions.MethodNotAllowed(request.method)
+        payload = read_batch(request)
+        site = _site(request, payload)
+        response = _store(request, site, batch_events(payload))
+    except Exception as exc:  # every error, a 500 too, becomes a problem body
+        response = _problem(request, exc)
+    return _with_cors(request, response, site)
+
+
+def _store(request, site: dict, raw_events: list) -> HttpResponse:
+    user_agent = request.headers.get("User-Agent", "")
+    if useragents.is_bot(user_agent, _bot_pattern()):
+        collect_service.count_bots(site_id=site["id"], day=timezone.now().date(),
+                                   events=len(raw_events))  # fmt: skip
+        return _receipt(0, 0, [], len(raw_events))
+    clock = _clock()
+    events, rejected = check_events(raw_events, clock)
+    stored = collect_service.store_events(
+        site_id=site["id"],
+        events=events,
+        received_at=clock.received_at,
+        ip_hash=collect_service.address_hash(
+            BaseThrottle().get_ident(request), site_id=site["id"], day=clock.received_at.date()
+        ),
+        device_class=useragents.device_class(user_agent),
+    )
+    return _receipt(stored.accepted, stored.duplicates, rejected, 0)
+
+
+def _site(request, payload: dict) -> dict:
+    key = _query_key(request) or payload.get("key") or ""
+    if not isinstance(key, str) or not key:
+        raise _invalid("key", 'A publishable key is needed: ?key=, X-Site-Key or "key".')
+    site = site_for_key(key)
+    if site is None:
+        raise exceptions.NotFound("No site has this publishable key.")
+    origin = request.headers.get("Origin")
+    if origin is not None and not origin_allowed(site, origin):
+        raise exceptions.PermissionDenied("This origin is not among the site's allowed origins.")
+    return site
+
+
+def _receipt(accepted: int, duplicates: int, rejected: list, bots: int) -> HttpResponse:
+    body = {"accepted": accepted, "duplicates": duplicates, "rejected": rejected, "bots": bots}
+    return HttpResponse(
+        orjson.dumps(body), status=status.HTTP_202_ACCEPTED, content_type="application/json"
+    )
+
+
+def _problem(request, exc: Exception) -> HttpResponse:
+    """The API's problem body for this error, from its one exception handler (which also
+    turns a lost database into a 503 with Retry-After, and logs a 500)."""
+    handled = problems.exception_handler(exc, {"request": request})
+    response = JsonResponse(
+        handled.data, status=handled.status_code, content_type=problems.PROBLEM_CONTENT_TYPE
+    )
+    for name, value in handled.headers.items():
+        if name.lower() != "content-type":
+            response[name] = value
+    if handled.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        response["Allow"] = "POST, OPTIONS"
+    return response
+
+
+def _with_cors(request, response: HttpResponse, site: dict | None) -> HttpResponse:
+    origin = request.headers.get("Origin")
+    if site is None and origin and _query_key(request):
+        site = site_for_key(_query_key(request))  # an early 4xx: readable by the widget
+    if site is not None and origin_allowed(site, origin):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Expose-Headers"] = "Retry-After"
+    patch_vary_headers(response, ("Origin",))
+    return response
+
+
+def _preflight(request) -> HttpResponse:
+    """The CORS preflight of a fetch with application/json: the contract puts the key
+    in the query string, so the site, and its origins, are known here."""
+    origin = request.headers.get("Origin")
+    site = site_for_key(request.GET.get("key") or "")
+    response = HttpResponse(status=204)
+    if site is not None and origin_allowed(site, origin):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Content-Type, X-Site-Key"
+        response["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    patch_vary_headers(response, ("Origin",))
+    return response
+
+
+class CollectFastPath:
+    """Middleware, placed right after SecurityMiddleware: a collect request goes straight
+    to `collect`, past the middleware and the DRF machinery a cookieless, keyed beacon
+    never uses (together about a fifth of a batch's web CPU)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == _collect_path(get_urlconf()):
+            request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it
+            return collect(request)
+        return self.get_response(request)
+
+
+@lru_cache(maxsize=8)
+def _collect_path(urlconf: str | None) -> str | None:
+    """The endpoint's path in this URLconf, if it has one (tests may swap URLconfs)."""
+    try:
+        return reverse("collect", urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+
+
 class CollectView(APIView):
-    """Public: the publishable key is the credential, the site's origins bound CORS.
+    """The collect endpoint as DRF and the OpenAPI schema see it; requests that reach it
+    (CollectFastPath normally answers first) are served by `collect`.
+    Public: the publishable key is the credential, the site's origins bound CORS.
     Not throttled: a busy storefront sends beacons in bursts, and every one is cheap."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
-
-    def initial(self, request, *args, **kwargs):
-        self.site = None
-        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="collect_events",
@@ -157,70 +296,7 @@ class CollectView(APIView):
         tags=["public"],
     )
     def post(self, request):
-        payload = read_batch(request)
-        self.site = self._site(request, payload)
-        raw_events = batch_events(payload)
-        if useragents.is_bot(request.headers.get("User-Agent", ""), _bot_pattern()):
-            return self._bots(len(raw_events))
-        clock = _clock()
-        events, rejected = check_events(raw_events, clock)
-        stored = collect_service.store_events(
-            site_id=self.site["id"],
-            events=events,
-            received_at=clock.received_at,
-            ip_hash=collect_service.address_hash(
-                BaseThrottle().get_ident(request),
-                site_id=self.site["id"],
-                day=clock.received_at.date(),
-            ),
-            device_class=useragents.device_class(request.headers.get("User-Agent", "")),
-        )
-        return self._receipt(stored.accepted, stored.duplicates, rejected, 0)
-
-    def _site(self, request, payload: dict) -> dict:
-        key = _query_key(request) or payload.get("key") or ""
-        if not isinstance(key, str) or not key:
-            raise _invalid("key", 'A publishable key is needed: ?key=, X-Site-Key or "key".')
-        site = site_for_key(key)
-        if site is None:
-            raise exceptions.NotFound("No site has this publishable key.")
-        origin = request.headers.get("Origin")
-        if origin is not None and not origin_allowed(site, origin):
-            raise exceptions.PermissionDenied(
-                "This origin is not among the site's allowed origins."
-            )
-        return site
-
-    def _bots(self, count: int) -> JsonResponse:
-        collect_service.count_bots(site_id=self.site["id"], day=timezone.now().date(), events=count)
-        return self._receipt(0, 0, [], count)
-
-    def _receipt(self, accepted: int, duplicates: int, rejected: list, bots: int):
-        body = {"accepted": accepted, "duplicates": duplicates, "rejected": rejected, "bots": bots}
-        return JsonResponse(body, status=status.HTTP_202_ACCEPTED)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        origin = request.headers.get("Origin")
-        site = self.site
-        if site is None and origin and _query_key(request):
-            site = site_for_key(_query_key(request))  # an early 4xx: readable by the widget
-        if site is not None and origin_allowed(site, origin):
-            response["Access-Control-Allow-Origin"] = origin
-            response["Access-Control-Expose-Headers"] = "Retry-After"
-        patch_vary_headers(response, ("Origin",))
-        return response
+        return collect(request._request)
 
     def options(self, request, *args, **kwargs):
-        """The CORS preflight of a fetch with application/json: the contract puts the key
-        in the query string, so the site, and its origins, are known here."""
-        origin = request.headers.get("Origin")
-        site = site_for_key(request.query_params.get("key") or "")
-        response = HttpResponse(status=204)
-        if site is not None and origin_allowed(site, origin):
-            response["Access-Control-Allow-Origin"] = origin
-            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-            response["Access-Control-Allow-Headers"] = "Content-Type, X-Site-Key"
-            response["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
-        patch_vary_headers(response, ("Origin",))
-        return response
+        return collect(request._request)
