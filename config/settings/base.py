@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # POST /api/v1/collect answered here, past the rest (analytics/api/collect.py).
+    "analytics.api.collect.CollectFastPath",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,6 +177,9 @@ MEDIA_RENDITION_FORMATS = env_list("MEDIA_RENDITION_FORMATS", "webp,jpeg")
 # AVIF costs more than every other step together (bench/media.py prints how much), so
 # it is off unless widths are named here, e.g. "320,640,1080" (needs Pillow with AVIF).
 MEDIA_AVIF_WIDTHS = [int(w) for w in env_list("MEDIA_AVIF_WIDTHS", "")]
+# An asset still `received` this long after its last change had its pipeline message
+# lost (the broker was down when it arrived): the beat task sends it again.
+MEDIA_REQUEUE_AFTER_SECONDS = env_int("MEDIA_REQUEUE_AFTER_SECONDS", 300)
 MEDIA_JPEG_QUALITY = env_int("MEDIA_JPEG_QUALITY", 82)
 MEDIA_WEBP_QUALITY = env_int("MEDIA_WEBP_QUALITY", 80)
 MEDIA_WEBP_METHOD = env_int("MEDIA_WEBP_METHOD", 0)  # 0 fastest .. 6 smallest (bench/media.py)
@@ -373,6 +378,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-rights": {"task": "ugc.tasks.expire_rights", "schedule": 3600.0},
+    "requeue-stalled-assets": {"task": "ugc.tasks.requeue_stalled_assets", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE.update(
     {
