@@ -83,3 +83,17 @@ def score_gallery_orders() -> int:
     from ugc.services import scoring
 
     return scoring.refresh_recommended_galleries()
+
+
+@shared_task
+def requeue_stalled_assets() -> int:
+    """Beat: queue the pipeline again for assets whose first message never reached the
+    broker (it was down when they arrived); idempotent like the pipeline itself."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from ugc.services.pipeline import requeue_stalled
+
+    older = timedelta(seconds=settings.MEDIA_REQUEUE_AFTER_SECONDS)
+    return len(requeue_stalled(older_than=older))

@@ -26,6 +26,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -62,11 +63,39 @@ class AssetBusy(Exception):
 
 
 def request_processing(asset_ids: Iterable[int]) -> None:
-    """Queue the pipeline for these assets once the current transaction commits."""
+    """Queue the pipeline for these assets once the current transaction commits.
+
+    A broker that is down neither fails the request nor loses the asset: the row is
+    committed `received`, the error is logged, and requeue_stalled() sends it later.
+    (delay_on_commit raised after the commit: a 500 for a stored asset, never processed.)
+    """
+    for asset_id in asset_ids:
+        # A lambda, not functools.partial: robust on_commit logs the callback's __qualname__.
+        transaction.on_commit(lambda asset_id=asset_id: _enqueue(asset_id), robust=True)
+
+
+def _enqueue(asset_id: int) -> None:
     from ugc.tasks import process_asset
 
-    for asset_id in asset_ids:
-        process_asset.delay_on_commit(asset_id)
+    process_asset.delay(asset_id)
+
+
+def requeue_stalled(*, older_than: timedelta) -> list[int]:
+    """Send the pipeline again for assets still `received` after older_than: their
+    first message never reached the broker. Running the pipeline twice is safe."""
+    cutoff = timezone.now() - older_than
+    stalled = list(
+        Asset.objects.filter(processing_state=ProcessingState.RECEIVED, updated_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:10_000]
+    )
+    for asset_id in stalled:
+        _enqueue(asset_id)
+    # Their indexing message was sent in the same request, so it was lost with them.
+    from ugc.services.search_index import request_indexing
+
+    request_indexing(stalled)
+    return stalled
 
 
 def reprocess(asset_ids: Iterable[int], *, actor=None) -> int:

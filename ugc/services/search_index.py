@@ -176,4 +176,7 @@ def request_indexing(asset_ids: Iterable[int]) -> None:
 
     ids = sorted(set(asset_ids))
     for start in range(0, len(ids), INDEXING_BATCH):
-        embed_assets.delay_on_commit(ids[start : start + INDEXING_BATCH])
+        batch = ids[start : start + INDEXING_BATCH]
+        # Robust: a broker that is down must not turn a stored upload into a 500; the
+        # pipeline's requeue_stalled() asks for these assets' indexing again.
+        transaction.on_commit(lambda batch=batch: embed_assets.delay(batch), robust=True)
