@@ -13,7 +13,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from pgvector.django import VectorField
 
 
@@ -134,6 +135,13 @@ class ContentCategory(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The states of a publishable asset, less the clock (ugc.selectors.publishable_assets is
+# the rule): a partial index over them is one the rule's queries can use.
+PUBLISHABLE_STATES = Q(processing_state="in_review", moderation_state="approved") & Q(
+    rights_state="granted"
+)
 
 
 class Asset(models.Model):
@@ -270,6 +278,23 @@ class Asset(models.Model):
                     "quality_score",
                 ],
                 name="asset_facets",
+            ),
+            # A cold gallery page (ugc.selectors.gallery_page) walks the publishable
+            # assets in the gallery's order and stops after a page, instead of sorting
+            # every candidate: the same expressions as with_sort_keys(), newest first
+            # and best score first, over the publishable states only.
+            models.Index(
+                Coalesce("posted_at", "created_at").desc(),
+                F("id").desc(),
+                name="asset_gallery_newest",
+                condition=PUBLISHABLE_STATES,
+            ),
+            models.Index(
+                Coalesce("quality_score", Value(-1.0)).desc(),
+                Coalesce("posted_at", "created_at").desc(),
+                F("id").desc(),
+                name="asset_gallery_best",
+                condition=PUBLISHABLE_STATES,
             ),
         ]
 
