@@ -34,7 +34,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from ugc import gallery_cache
+from ugc import gallery_cache, gallery_variants
 from ugc.models import Asset, Gallery, ProductTag, Rendition, Site
 from ugc.selectors import gallery_page
 
@@ -234,8 +234,11 @@ def _item(asset) -> dict:
     }
 
 
-def render_gallery(gallery_id: int, *, product: str, offset: int, limit: int | None):
-    """(body bytes, seconds it may be cached): the page of the gallery from `offset`."""
+def render_gallery(
+    gallery_id: int, *, product: str, offset: int, limit: int | None, extra: dict | None = None
+):
+    """(body bytes, seconds it may be cached): the page of the gallery from `offset`, with
+    `extra` top-level fields (an experiment's and variant's names)."""
     gallery = Gallery.objects.get(pk=gallery_id)
     limit = _limit(None, gallery.size) if limit is None else limit
     end = min(offset + limit, gallery.size)
@@ -265,6 +268,7 @@ def render_gallery(gallery_id: int, *, product: str, offset: int, limit: int | N
         "gallery": {"slug": gallery.slug, "title": gallery.title, "layout": gallery.layout},
         "items": [_item(asset) for asset in page],
         "next_cursor": encode_cursor(end) if more else None,
+        **(extra or {}),
     }
     timeout = gallery_cache.cache_seconds()
     expiries = [a.rights_expires_at for a in page if a.rights_expires_at is not None]
@@ -332,6 +336,17 @@ _gallery_schema = inline_serializer(
         "items": inline_serializer("PublicGalleryItem", _item_fields, many=True),
         "next_cursor": serializers.CharField(
             allow_null=True, help_text="Pass as ?cursor= for the next page; null at the end."
+        ),
+        "experiment": serializers.CharField(
+            required=False, help_text="The slot's running experiment (only with ?visitor=)."
+        ),
+        "variant": serializers.CharField(
+            required=False, help_text="The visitor's variant; events report it back."
+        ),
+        "experiment_pending": serializers.BooleanField(
+            required=False,
+            help_text="An experiment runs on this slot: ask again with ?visitor= for the "
+            "visitor's variant (the items here are the slot's own gallery).",
         ),
     },
 )
@@ -425,6 +440,13 @@ class PublicGalleryView(_PublicView):
             OpenApiParameter("product", OpenApiTypes.STR, description="A product page's SKU."),
             OpenApiParameter("cursor", OpenApiTypes.STR, description="From next_cursor."),
             OpenApiParameter("limit", OpenApiTypes.INT, description=f"1..{MAX_LIMIT}."),
+            OpenApiParameter(
+                "visitor",
+                OpenApiTypes.STR,
+                description="The widget's visitor id, sent only when a response said "
+                "`experiment_pending`: the visitor's variant is shown (a holdout gets no "
+                "items) and named in the response's `experiment` and `variant` fields.",
+            ),
         ],
         responses={200: _gallery_schema, 304: None},
         tags=["public"],
@@ -434,24 +456,59 @@ class PublicGalleryView(_PublicView):
         product = request.query_params.get("product", "")
         if len(product) > 100:
             raise _invalid("product", "A SKU of at most 100 characters.")
+        visitor = request.query_params.get("visitor", "")
+        if len(visitor) > 100:
+            raise _invalid("visitor", "A visitor id of at most 100 characters.")
         cursor = request.query_params.get("cursor") or ""
         offset = decode_cursor(cursor) if cursor else 0
         raw_limit = request.query_params.get("limit")
         limit = None if raw_limit in (None, "") else _limit(raw_limit, MAX_LIMIT)
-        gallery_id = gallery["id"]
+        variant = gallery_variants.variant_for(site["id"], slug, visitor)
+        gallery_id = gallery["id"] if variant is None else variant.gallery_id
+        if gallery_id is None:  # a holdout: the slot shows nothing to this visitor
+            body = _holdout_body(gallery["id"], variant)
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            return _gallery_response(request, body, etag, site["id"], gallery["id"])
+        experiment = {} if variant is None else {"experiment": variant.experiment}
+        if variant is not None:
+            experiment["variant"] = variant.variant
+        elif not visitor and gallery_variants.experiment_running(site["id"], slug):
+            # The widget asks again with its visitor id; pages without an experiment
+            # never carry one, so a CDN caches them for every shopper alike.
+            experiment["experiment_pending"] = True
         versions = (gallery_cache.gallery_version(gallery_id), global_version)
         key = gallery_cache.body_key(
-            gallery_id, versions, product=product, offset=str(offset), limit=str(limit or "")
+            gallery_id,
+            versions,
+            product=product,
+            offset=str(offset),
+            limit=str(limit or ""),
+            **experiment,
         )
         cached = cache.get(key)
         if cached is None:
-            body, timeout = render_gallery(gallery_id, product=product, offset=offset, limit=limit)
+            body, timeout = render_gallery(
+                gallery_id, product=product, offset=offset, limit=limit, extra=experiment
+            )
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             cached = (body, etag)
             cache.set(key, cached, timeout)
         body, etag = cached
-        _remember(request, slug, _Hot(body, etag, site["id"], gallery_id, site, versions))
+        if variant is None:
+            _remember(request, slug, _Hot(body, etag, site["id"], gallery_id, site, versions))
         return _gallery_response(request, body, etag, site["id"], gallery_id)
+
+
+def _holdout_body(slot_gallery_id: int, variant) -> bytes:
+    gallery = Gallery.objects.get(pk=slot_gallery_id)
+    body = {
+        "gallery": {"slug": gallery.slug, "title": gallery.title, "layout": gallery.layout},
+        "items": [],
+        "next_cursor": None,
+        "experiment": variant.experiment,
+        "variant": variant.variant,
+    }
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _gallery_response(request, body: bytes, etag: str, site_id: int, gallery_id: int):
@@ -574,6 +631,8 @@ def _hot_response(request, slug: str):
     origin = request.headers.get("Origin")
     if entry is None or (origin is not None and not origin_allowed(entry.site, origin)):
         return None
+    if gallery_variants.experiment_running(entry.site_id, slug):
+        return None  # each visitor may see another variant: the full view decides
     throttles = [PublicAddressThrottle(), PublicKeyThrottle()]
     windows = [(w, t) for t in throttles if (w := t.window(request)) is not None]
     answered_here = _confirmed_lately(params) and _within_rate_here(windows)
