@@ -38,6 +38,12 @@ def with_sort_keys(assets: QuerySet[Asset]) -> QuerySet[Asset]:
 def product_line_and_descendants(slugs: Iterable[str]) -> set[int]:
     """Ids of the named lines and every line below them (the tree is shallow)."""
     ids = set(ProductLine.objects.filter(slug__in=list(slugs)).values_list("id", flat=True))
+    return lines_and_descendants(ids)
+
+
+def lines_and_descendants(line_ids: Iterable[int]) -> set[int]:
+    """The lines and every line below them, one query per level."""
+    ids = set(line_ids)
     frontier = set(ids)
     while frontier:
         children = set(
@@ -50,7 +56,11 @@ def product_line_and_descendants(slugs: Iterable[str]) -> set[int]:
 
 def in_product_lines(assets: QuerySet[Asset], slugs: Iterable[str]) -> QuerySet[Asset]:
     """Assets tagged with a line (or a sub-line), or with a product of one."""
-    line_ids = product_line_and_descendants(slugs)
+    return in_line_ids(assets, product_line_and_descendants(slugs))
+
+
+def in_line_ids(assets: QuerySet[Asset], line_ids: set[int]) -> QuerySet[Asset]:
+    """Assets tagged with one of these lines, or with a product of one."""
     tagged_line = ProductLineTag.objects.filter(
         asset=OuterRef("pk"), accepted=True, product_line_id__in=line_ids
     )
@@ -123,6 +133,13 @@ def gallery_assets(gallery, product_sku: str | None = None, now=None) -> QuerySe
     The caller slices to `gallery.size`; `gallery_page()` reads the same order
     without sorting every candidate.
     """
+    return _gallery_order(
+        gallery, _rule_matches(gallery), _product_tiers(gallery, product_sku), now
+    )
+
+
+def _gallery_order(gallery, matches: Q | None, tiers: list[Q], now) -> QuerySet[Asset]:
+    """gallery_assets() from the gallery's rule matches and product tiers."""
     from django.db.models import Case, IntegerField, Subquery, Value, When
 
     from ugc.models import GalleryPin
@@ -131,7 +148,6 @@ def gallery_assets(gallery, product_sku: str | None = None, now=None) -> QuerySe
     # join to a subquery evaluated once per candidate.
     pins = GalleryPin.objects.filter(gallery=gallery, asset=OuterRef("pk")).order_by()
     pin_position = pins.values("position")[:1]
-    matches = _rule_matches(gallery)
     if matches is None:
         candidates = Q(Exists(pins))
     else:  # (an empty Q, every asset, would vanish from an OR: `Q(x) | Q()` is `Q(x)`)
@@ -141,7 +157,6 @@ def gallery_assets(gallery, product_sku: str | None = None, now=None) -> QuerySe
         .filter(candidates)
         .annotate(pin_position=Subquery(pin_position, output_field=IntegerField()))
     )
-    tiers = _product_tiers(gallery, product_sku)
     whens = [When(tier, then=Value(place)) for place, tier in enumerate(tiers[:-1])]
     tier = Value(0, output_field=IntegerField())
     if whens:  # (a Case without cases compiles to a bare 0, an ORDER BY column number)
@@ -164,18 +179,20 @@ def gallery_page(gallery, product_sku: str | None = None, *, start: int, stop: i
     if stop <= start:
         return []
     now = now or timezone.now()
-    pinned = list(GalleryPin.objects.filter(gallery=gallery).values_list("asset_id", flat=True))
-    ids = list(
-        gallery_assets(gallery, product_sku, now)
-        .filter(pk__in=pinned)
-        .values_list("pk", flat=True)[:stop]
-    )
+    pins = GalleryPin.objects.filter(gallery=gallery).order_by()  # (no join for the order)
+    pinned = list(pins.values_list("asset_id", flat=True))
     matches = _rule_matches(gallery)
+    tiers = _product_tiers(gallery, product_sku) if matches is not None else [Q()]
+    ids = []
+    if pinned:  # few: their full order, ties broken as gallery_assets() does
+        ordered = _gallery_order(gallery, matches, tiers, now).filter(pk__in=pinned)
+        ids = list(ordered.values_list("pk", flat=True)[:stop])
     if matches is None:  # pins only
         return ids[start:stop]
-    rest = publishable_assets(now).filter(matches).exclude(pk__in=pinned)
+    rest = publishable_assets(now).filter(matches)
+    rest = rest.exclude(pk__in=pinned) if pinned else rest
     taken = Q()
-    for tier in _product_tiers(gallery, product_sku):
+    for tier in tiers:
         if len(ids) >= stop:
             break
         in_tier = rest.filter(tier).exclude(taken) if taken else rest.filter(tier)
@@ -205,9 +222,10 @@ def _product_tiers(gallery, product_sku: str | None) -> list[Q]:
     if not (gallery.product_page and product_sku):
         return [Q()]
     tiers = [Q(Exists(with_products(Asset.objects.filter(pk=OuterRef("pk")), [product_sku])))]
-    product = Product.objects.filter(sku=product_sku).select_related("product_line").first()
-    if product is not None and product.product_line_id:
-        in_line = in_product_lines(Asset.objects.all(), [product.product_line.slug])
+    line_id = Product.objects.filter(sku=product_sku).values_list("product_line_id", flat=True)
+    line_id = line_id.first()
+    if line_id is not None:
+        in_line = in_line_ids(Asset.objects.all(), lines_and_descendants({line_id}))
         tiers.append(Q(pk__in=in_line.values("pk")))
     return [*tiers, Q()]
 
