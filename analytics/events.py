@@ -130,31 +130,33 @@ def parse_event(raw, clock: ClockWindow) -> Event:
     """An Event, or Rejected naming the field at fault."""
     if not isinstance(raw, dict):
         raise Rejected("An event must be a JSON object.")
-    kind = raw.get("type")
+    get = raw.get  # a bound method once, not a lookup per field
+    kind = get("type")
     # A list or object as the type is unhashable: checked first, it is a 4xx, not a 500.
     if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise Rejected(f"type must be one of: {_TYPES_TEXT}.")
     needed = REQUIRED_BY_TYPE.get(kind)
-    if needed and raw.get(needed) in (None, ""):
+    if needed and get(needed) in (None, ""):
         raise Rejected(f"{needed} is required for a {kind} event.")
-    client_time, clamped = clock.place(raw.get("client_time"))
+    client_time, clamped = clock.place(get("client_time"))
+    # Positional, in Event's field order (a keyword call costs more per event).
     return Event(
-        event_id=_event_id(raw.get("event_id")),
-        type=kind,
-        client_time=client_time,
-        time_clamped=clamped,
-        visitor_id=_identifier(raw.get("visitor_id"), "visitor_id", required=True),
-        session_id=_identifier(raw.get("session_id"), "session_id", required=False),
-        page_url=_url(raw.get("page_url"), "page_url"),
-        referrer=_url(raw.get("referrer"), "referrer"),
-        asset_id=_whole(raw.get("asset_id"), "asset_id", 1, 2**63 - 1),
-        gallery=_name(raw.get("gallery"), "gallery"),
-        product_sku=_name(raw.get("product_sku"), "product_sku"),
-        position=_whole(raw.get("position"), "position", 0, MAX_POSITION),
-        value=_value(raw.get("value")),
-        currency=_currency(raw.get("currency")),
-        experiment=_name(raw.get("experiment"), "experiment"),
-        variant=_name(raw.get("variant"), "variant"),
+        _event_id(get("event_id")),
+        kind,
+        client_time,
+        clamped,
+        _identifier(get("visitor_id"), "visitor_id", required=True),
+        _identifier(get("session_id"), "session_id", required=False),
+        _url(get("page_url"), "page_url"),
+        _url(get("referrer"), "referrer"),
+        _whole(get("asset_id"), "asset_id", 1, 2**63 - 1),
+        _name(get("gallery"), "gallery"),
+        _name(get("product_sku"), "product_sku"),
+        _whole(get("position"), "position", 0, MAX_POSITION),
+        _value(get("value")),
+        _currency(get("currency")),
+        _name(get("experiment"), "experiment"),
+        _name(get("variant"), "variant"),
     )
 
 
