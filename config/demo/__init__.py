@@ -68,19 +68,29 @@ def _catalog(demo: Demo, state: dict) -> str:
 
 def _library(demo: Demo, state: dict, timeout: float) -> str:
     count, folder = demo.scale.images, Path(settings.DATA_DIR) / "demo" / "library"
-    run = library.import_library(count, state["catalog"], folder, lambda t: demo.step("library", t))
-    done = library.wait_until_processed(count, lambda t: demo.step("library", t), timeout)
+
+    def report(text: str) -> None:
+        demo.step("library", text)
+
+    def curate_ready() -> None:
+        curation.curate(state["catalog"])
+
+    run = library.import_library(count, state["catalog"], folder, report)
+    done = library.wait_until_processed(count, report, timeout, curate_ready)
     return f"import run {run.pk} {run.summary}; {done}/{count} processed by the worker"
 
 
 def _curation(state: dict) -> str:
-    done = curation.curate(state["catalog"])
-    return ", ".join(f"{n} {action}" for action, n in sorted(done.items())) or "nothing to do"
+    from django.db.models import Count
+
+    curation.curate(state["catalog"])  # what the worker finished after the last poll
+    mix = library.demo_assets().values_list("moderation_state", "rights_state")
+    counted = mix.annotate(n=Count("pk")).order_by("moderation_state", "rights_state")
+    return "; ".join(f"{n} {moderation}, rights {rights}" for moderation, rights, n in counted)
 
 
 def _shoppers(demo: Demo, state: dict) -> str:
     from commerce.models import Order
-    from ugc.selectors import publishable_assets
 
     shop = state["shop"]
     if Order.objects.filter(shop=shop).exists():
@@ -91,7 +101,8 @@ def _shoppers(demo: Demo, state: dict) -> str:
         key=demo.site.publishable_key,
         shop_domain=shop.domain,
         webhook_secret=shop.webhook_secret,
-        asset_ids=list(publishable_assets().values_list("pk", flat=True)),
+        home_assets=_home_gallery(),
+        product_assets=_product_galleries(),
         products=[(p.sku, p.title, p.price) for p in state["catalog"]],
         live_days=max(0, settings.ANALYTICS_CLIENT_TIME_MAX_AGE_DAYS - 1),
     )
@@ -105,6 +116,25 @@ def _shoppers(demo: Demo, state: dict) -> str:
     live = shoppers.send_live_events(scene)
     orders = shoppers.send_orders(scene)
     return f"{live} events over HTTP, {old} backfilled in-process, {orders} orders by webhook"
+
+
+def _home_gallery() -> list[int]:
+    """What the home-page gallery shows: its rule is Instagram photos, newest first."""
+    from ugc.selectors import publishable_assets
+
+    newest = publishable_assets().filter(source_platform="instagram").order_by("-pk")
+    return list(newest.values_list("pk", flat=True)[:12])
+
+
+def _product_galleries() -> dict[str, list[int]]:
+    from ugc.models import ProductTag
+    from ugc.selectors import publishable_assets
+
+    tags = ProductTag.objects.filter(accepted=True, asset__in=publishable_assets())
+    shown: dict[str, list[int]] = {}
+    for sku, asset_id in tags.order_by("-asset_id").values_list("product__sku", "asset_id"):
+        shown.setdefault(sku, []).append(asset_id)
+    return shown
 
 
 def _rollups(demo: Demo) -> str:

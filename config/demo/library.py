@@ -117,12 +117,16 @@ def demo_assets():
     return Asset.objects.filter(platform_id__startswith=PREFIX)
 
 
-def wait_until_processed(count: int, report: Callable[[str], None], timeout: float) -> int:
-    """Poll the assets' states until the worker has processed them all; how many did."""
+def wait_until_processed(
+    count: int, report: Callable[[str], None], timeout: float, meanwhile: Callable[[], None]
+) -> int:
+    """Poll the assets' states until the worker has processed them all; how many did.
+    `meanwhile` runs on each poll, so a coordinator's work overlaps the worker's."""
     from ugc.models import ProcessingState
 
     deadline, last = time.monotonic() + timeout, None
     while True:
+        meanwhile()
         waiting = ProcessingState.RECEIVED, ProcessingState.PROCESSING
         left = demo_assets().filter(processing_state__in=waiting).count()
         done = demo_assets().count() - left

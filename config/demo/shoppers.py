@@ -49,7 +49,8 @@ class Scene:
     key: str
     shop_domain: str
     webhook_secret: str
-    asset_ids: list[int]
+    home_assets: list[int]  # what the home-page gallery shows, in order
+    product_assets: dict[str, list[int]]  # sku -> its product-page gallery
     products: list[tuple[str, str, str]]  # sku, title, price
     live_days: int
     events_http: list[dict] = field(default_factory=list)
@@ -74,15 +75,16 @@ def _session(scene: Scene, rng: random.Random, visitor: str, start: datetime, li
     _, query, referrer = CHANNELS[channel]
     session = f"s_{uuid.uuid5(NAMESPACE, visitor + start.isoformat()).hex[:24]}"
     landing = f"{scene.shop_url}/" + (f"?{query}" if query else "")
-    sku, title, price = rng.choice(scene.products)
+    sku, title, price = _product(scene, rng)
     product_url = f"{scene.shop_url}/products/{sku}"
     events = _Events(visitor, session, start, rng)
     events.add("page_view", landing, referrer=referrer)
-    clicked = _gallery(scene, events, rng, landing, "homepage")
+    clicked = _gallery(events, rng, landing, "homepage", scene.home_assets)
     if rng.random() < 0.5:
         events.add("product_click", landing, product_sku=sku)
         events.add("page_view", product_url, referrer=landing)
-        clicked |= _gallery(scene, events, rng, product_url, "product")
+        shown = scene.product_assets.get(sku, [])
+        clicked |= _gallery(events, rng, product_url, "product", shown)
         if rng.random() < 0.12 + 0.1 * clicked:
             events.add("add_to_cart", product_url, product_sku=sku, value=price, currency="EUR")
     (scene.events_http if live else scene.events_old).extend(events.made)
@@ -90,11 +92,20 @@ def _session(scene: Scene, rng: random.Random, visitor: str, start: datetime, li
         scene.orders.append(_order(visitor, events.at, landing, referrer, sku, title, price))
 
 
-def _gallery(scene: Scene, events, rng, page: str, gallery: str) -> bool:
-    if not scene.asset_ids or rng.random() < 0.25:  # scrolled past without seeing it
+def _product(scene: Scene, rng: random.Random) -> tuple[str, str, str]:
+    # Half the visits go to the products with customer photos, as best-sellers draw
+    # both the photos and the traffic.
+    with_photos = [p for p in scene.products if p[0] in scene.product_assets]
+    if with_photos and rng.random() < 0.5:
+        return rng.choice(with_photos)
+    return rng.choice(scene.products)
+
+
+def _gallery(events, rng, page: str, gallery: str, assets: list[int]) -> bool:
+    if not assets or rng.random() < 0.25:  # scrolled past without seeing it
         return False
     events.add("gallery_view", page, gallery=gallery)
-    shown = rng.sample(scene.asset_ids, min(len(scene.asset_ids), rng.randint(4, 8)))
+    shown = assets[: rng.randint(4, 8)]  # the tiles in view, from the top
     clicked = False
     for position, asset in enumerate(shown):
         events.add("asset_impression", page, gallery=gallery, asset_id=asset, position=position)

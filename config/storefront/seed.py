@@ -11,12 +11,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
-
 DEMO_SITE = "Demo storefront"
 DEMO_SKU = "DEMO-TENT"
 PHOTOS = 8
-PALETTE = [(38, 70, 83), (42, 157, 143), (233, 196, 106), (244, 162, 97), (231, 111, 81)]
 CAPTIONS = [
     "Sunrise at the lake with our new tent #camping",
     "Kids loved the first night outside",
@@ -37,19 +34,10 @@ class DemoStorefront:
 
 
 def demo_photo(n: int) -> bytes:
-    """A distinct picture per n (bands and discs), so no two look like duplicates."""
-    width, height = 1080, 1350
-    image = Image.new("RGB", (width, height), PALETTE[n % len(PALETTE)])
-    draw = ImageDraw.Draw(image)
-    for band in range(n % 3 + 2):
-        top = (band * 397 + n * 131) % height
-        draw.rectangle([0, top, width, top + 60 + 40 * band], fill=PALETTE[(n + band + 1) % 5])
-    for disc in range(n % 4 + 1):
-        cx, cy, r = (disc * 311 + n * 97) % width, (disc * 523 + n * 211) % height, 90 + 30 * disc
-        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=PALETTE[(n + 2 * disc + 3) % 5])
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85)
-    return out.getvalue()
+    """A distinct generated photograph per n, with the tent in its green."""
+    from config.demo.pictures import photo
+
+    return photo(10_000 + n, (42, 157, 143), "4:5")
 
 
 def _site(origins: list[str]):

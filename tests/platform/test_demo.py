@@ -1,5 +1,7 @@
-"""`manage.py demo` brings the product up on the embedded defaults and leaves
-nothing running after Ctrl-C or SIGTERM."""
+"""`manage.py demo` brings the product up on the embedded defaults with a seeded
+brand (catalog, library through the real pipeline, curation, shoppers, rollups,
+attribution), a second run duplicates nothing, and nothing is left running after
+Ctrl-C or SIGTERM. The test runs `--quick`: fewer photos and days, every step."""
 
 import json
 import os
@@ -11,9 +13,38 @@ import time
 import urllib.request
 
 import psutil
+import psycopg
 import pytest
 
 from tests.support.procs import ROOT
+
+# What the demo's data must hold after "ready" (the --quick scale: 40 photos, 7 days).
+COUNTS = {
+    "products": "SELECT count(*) FROM commerce_product WHERE sku LIKE 'DM-%'",
+    "lines": "SELECT count(*) FROM commerce_productline WHERE parent_id IS NOT NULL",
+    "processed": "SELECT count(*) FROM ugc_asset WHERE platform_id LIKE 'demo-library-%'"
+    " AND processing_state = 'in_review'",
+    "approved": "SELECT count(*) FROM ugc_asset WHERE platform_id LIKE 'demo-library-%'"
+    " AND moderation_state = 'approved'",
+    "rejected": "SELECT count(*) FROM ugc_asset WHERE platform_id LIKE 'demo-library-%'"
+    " AND moderation_state = 'rejected'",
+    "in_review": "SELECT count(*) FROM ugc_asset WHERE platform_id LIKE 'demo-library-%'"
+    " AND moderation_state = 'pending'",
+    "rights_requested": "SELECT count(*) FROM ugc_asset WHERE platform_id LIKE 'demo-library-%'"
+    " AND rights_state = 'requested'",
+    "granted": "SELECT count(*) FROM ugc_asset WHERE platform_id LIKE 'demo-library-%'"
+    " AND rights_state = 'granted'",
+    "import_runs": "SELECT count(*) FROM ugc_importrun WHERE kind = 'demo'",
+    "events": "SELECT count(*) FROM analytics_event",
+    "old_events": "SELECT count(*) FROM analytics_event"
+    " WHERE client_time < now() - interval '6 days' AND NOT time_clamped",
+    "clicks": "SELECT count(*) FROM analytics_event WHERE type = 'asset_click'",
+    "orders": "SELECT count(*) FROM commerce_order WHERE visitor_id LIKE 'v_%'",
+    "rollup_days": "SELECT count(DISTINCT day) FROM analytics_dailysessionstats",
+    "attribution_done": "SELECT count(*) FROM analytics_attributionrun WHERE status = 'done'",
+    "scored": "SELECT count(*) FROM ugc_assetscore s JOIN ugc_asset a ON a.id = s.asset_id"
+    " WHERE a.platform_id LIKE 'demo-library-%'",
+}
 
 
 def free_port() -> int:
@@ -48,44 +79,104 @@ def wait_for_output(path, text: str, process, timeout: float) -> str:
     pytest.fail(f"demo did not print {text!r} in {timeout}s:\n{path.read_text()}")
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_demo_serves_the_product_and_stops_cleanly(tmp_path, stop_signal):
+def counts(pgdata) -> dict[str, int]:
+    with psycopg.connect(host=str(pgdata), user="postgres", dbname="postgres") as conn:
+        return {name: conn.execute(sql).fetchone()[0] for name, sql in COUNTS.items()}
+
+
+def printed(output: str, label: str) -> str:
+    """The URL the demo printed after `label`."""
+    line = next(line for line in output.splitlines() if line.strip().startswith(label + " "))
+    return line.split()[len(label.split())]
+
+
+class DemoRun:
+    """One `manage.py demo --quick` in a child process on the test's private data."""
+
+    def __init__(self, tmp_path, name: str):
+        self.pgdata, self.data = tmp_path / "pg", tmp_path / "data"
+        self.port, self.out = free_port(), tmp_path / f"{name}.out"
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key
+            not in {
+                "DATABASE_URL",
+                "CELERY_BROKER_URL",
+                "REDIS_URL",
+                "DJANGO_SETTINGS_MODULE",
+                "EMBEDDED_PG_DATABASE",  # the demo's own server, with its default database
+            }
+        }
+        env.update(EMBEDDED_PG_DATA=str(self.pgdata), DATA_DIR=str(self.data), PYTHONUNBUFFERED="1")
+        argv = ["manage.py", "demo", "--quick", "--port", str(self.port)]
+        argv += ["--storefront-port", str(free_port())]
+        with self.out.open("wb") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, *argv], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+            )
+
+    def ready(self) -> str:
+        return wait_for_output(self.out, "Ctrl-C stops everything", self.process, timeout=300)
+
+    def stop(self, stop_signal) -> None:
+        self.process.send_signal(stop_signal)
+        assert self.process.wait(timeout=90) == 0, self.out.read_text()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+
+
+def check_first_run(run: DemoRun, output: str) -> dict[str, int]:
+    base = f"http://127.0.0.1:{run.port}"
+    assert f"{base}/api/docs/" in output and "login coordinator" in output
+    assert f"{base}/workspace/" in output
+    status, page = get(f"{base}/")
+    assert status == 200 and "UGC platform" in page
+    status, body = get(f"{base}/readyz")
+    assert status == 200 and json.loads(body)["status"] == "ready"
+    status, body = get(printed(output, "gallery API"))
+    assert status == 200 and json.loads(body)["items"], "the home gallery serves photos"
+    status, page = get(printed(output, "storefront"))
+    assert status == 200
+    status, page = get(printed(output, "product page"))
+    assert status == 200
+    assert processes_using(run.pgdata), "the embedded PostgreSQL runs from the demo's data dir"
+    assert processes_using(run.data / "celerybeat-schedule"), "a real worker runs"
+    return counts(run.pgdata)
+
+
+def check_seeded(seen: dict[str, int]) -> None:
+    assert seen["products"] == 200 and seen["lines"] == 8
+    assert seen["processed"] == 40 and seen["import_runs"] == 1
+    assert seen["approved"] > seen["rejected"] > 0 and seen["in_review"] > 0
+    assert seen["granted"] > seen["rights_requested"] > 0
+    assert seen["events"] > 1000 and seen["old_events"] > 0, "backfilled days keep their time"
+    assert 0 < seen["clicks"] < seen["events"] // 10
+    assert seen["orders"] > 0
+    assert seen["rollup_days"] >= 7 and seen["attribution_done"] == 8
+    assert seen["scored"] == 40
+
+
+def test_demo_seeds_the_brand_runs_twice_without_duplicates_and_stops_cleanly(tmp_path):
     # Its own embedded server and data directory, so the run is fresh and its
     # processes can be told apart from this test run's.
-    pgdata, data = tmp_path / "pg", tmp_path / "data"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(EMBEDDED_PG_DATA=str(pgdata), DATA_DIR=str(data), PYTHONUNBUFFERED="1")
-    port = free_port()
-    out = tmp_path / "demo.out"
-    with out.open("wb") as sink:
-        demo = subprocess.Popen(
-            [sys.executable, "manage.py", "demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    first = DemoRun(tmp_path, "first")
     try:
-        output = wait_for_output(out, "Ctrl-C stops everything", demo, timeout=240)
-        base = f"http://127.0.0.1:{port}"
-        assert f"{base}/api/docs/" in output and "login coordinator" in output
-
-        status, page = get(f"{base}/")
-        assert status == 200 and "UGC platform" in page
-        status, body = get(f"{base}/readyz")
-        assert status == 200 and json.loads(body)["status"] == "ready"
-        assert processes_using(pgdata), "the embedded PostgreSQL runs from the demo's data dir"
-        assert processes_using(data / "celerybeat-schedule"), "a real worker runs"
-
-        demo.send_signal(stop_signal)
-        assert demo.wait(timeout=90) == 0, out.read_text()
+        seen = check_first_run(first, first.ready())
+        check_seeded(seen)
+        first.stop(signal.SIGINT)
     finally:
-        if demo.poll() is None:
-            demo.kill()
+        first.kill()
+
+    second = DemoRun(tmp_path, "second")
+    try:
+        second.ready()
+        assert counts(second.pgdata) == seen, "a second run adds nothing"
+        second.stop(signal.SIGTERM)
+    finally:
+        second.kill()
 
     deadline = time.monotonic() + 20
     while (left := processes_using(tmp_path)) and time.monotonic() < deadline:
