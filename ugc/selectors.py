@@ -8,7 +8,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from commerce.models import ProductLine
+from commerce.models import Product, ProductLine
 from ugc.models import Asset, ProductLineTag, ProductTag, Rendition
 
 
@@ -64,8 +64,11 @@ def tagged_with_lines(line_ids: set[int]) -> Q:
     tagged_line = ProductLineTag.objects.filter(
         asset=OuterRef("pk"), accepted=True, product_line_id__in=line_ids
     )
+    # The lines' products by id, not through a join: the planner then probes each asset's
+    # tags by index instead of hashing every product tag in the library first.
+    products = Product.objects.filter(product_line_id__in=line_ids).values_list("pk", flat=True)
     tagged_product = ProductTag.objects.filter(
-        asset=OuterRef("pk"), accepted=True, product__product_line_id__in=line_ids
+        asset=OuterRef("pk"), accepted=True, product_id__in=list(products)
     )
     return Q(Exists(tagged_line)) | Q(Exists(tagged_product))
 
@@ -101,7 +104,7 @@ def gallery_rule_filter(rule) -> Q:
     """What one gallery rule matches, as a Q over Asset (every set condition holds)."""
     q = Q()
     if rule.product_line_id:
-        q &= Q(pk__in=in_product_lines(Asset.objects.all(), [rule.product_line.slug]).values("pk"))
+        q &= tagged_with_lines(lines_and_descendants({rule.product_line_id}))
     if rule.product_id:
         q &= Q(
             Exists(
@@ -217,8 +220,6 @@ def _rule_matches(gallery) -> Q | None:
 def _product_tiers(gallery, product_sku: str | None) -> list[Q]:
     """A product page's tiers, first shown first: the product, its line, the brand.
     Each is a Q to apply after excluding the tiers before it; the last matches all."""
-    from commerce.models import Product
-
     if not (gallery.product_page and product_sku):
         return [Q()]
     product = Product.objects.filter(sku=product_sku).values("pk", "product_line_id").first()
