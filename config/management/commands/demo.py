@@ -129,7 +129,10 @@ class Command(BaseCommand):
 
         scale = demo.QUICK if quick else demo.FULL
         site = Site.objects.get(pk=site_id)
-        demo.run(demo.Demo(base, shop_url, site, scale, self.step))
+        try:
+            demo.run(demo.Demo(base, shop_url, site, scale, self.step))
+        except OSError as exc:  # an HTTP error from our own server: its log says why
+            raise CommandError(f"seeding the demo failed: {exc} (see the logs above)") from exc
 
     def create_coordinator(self) -> None:
         from django.contrib.auth import get_user_model
