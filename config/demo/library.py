@@ -61,7 +61,7 @@ def item(n: int, product: DemoProduct, folder: Path):
     rng = random.Random(n)  # noqa: S311 (seeded: the same picture every run)
     path = folder / f"{platform_id(n)}.jpg"
     if not path.exists():
-        path.write_bytes(photo(n, product.rgb, list(ASPECTS)[n % len(ASPECTS)]))
+        path.write_bytes(photo(n, product.rgb, list(ASPECTS.values())[n % len(ASPECTS)]))
     language = list(CAPTIONS)[n % len(CAPTIONS)]
     caption = rng.choice(CAPTIONS[language]).format(p=product.title)
     platform = PLATFORMS[n % len(PLATFORMS)]

@@ -24,10 +24,11 @@ GROUNDS = [(60, 110, 60), (190, 160, 110), (90, 90, 100), (40, 80, 120), (230, 2
 SMALL = 4  # drawn at a quarter of the size
 
 
-def photo(n: int, colour: tuple[int, int, int], aspect: str) -> bytes:
-    """Picture n (deterministic) with a product object in `colour`, as JPEG bytes."""
+def photo(n: int, colour: tuple[int, int, int], size: tuple[int, int]) -> bytes:
+    """Picture n (deterministic) of `size` pixels with a product object in `colour`,
+    as JPEG bytes."""
     rng = random.Random(n * 7919 + 13)  # noqa: S311 (seeded: the same picture every run)
-    width, height = ASPECTS[aspect]
+    width, height = size
     small = Image.new("RGB", (width // SMALL, height // SMALL))
     horizon = int(small.height * rng.uniform(0.35, 0.75))
     _sky(small, horizon, rng)

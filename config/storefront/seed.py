@@ -37,7 +37,7 @@ def demo_photo(n: int) -> bytes:
     """A distinct generated photograph per n, with the tent in its green."""
     from config.demo.pictures import photo
 
-    return photo(10_000 + n, (42, 157, 143), "4:5")
+    return photo(10_000 + n, (42, 157, 143), (1080, 1350))
 
 
 def _site(origins: list[str]):
