@@ -177,7 +177,7 @@ def gallery_page(gallery, product_sku: str | None = None, *, start: int, stop: i
     a partial index over the publishable assets answers without a sort. Every query
     starts from `publishable_assets()` through `gallery_assets()`' pieces.
     """
-    from ugc.models import GalleryPin
+    from ugc.models import GalleryOrdering, GalleryPin
 
     if stop <= start:
         return []
@@ -199,11 +199,46 @@ def gallery_page(gallery, product_sku: str | None = None, *, start: int, stop: i
         if len(ids) >= stop:
             break
         in_tier = rest.filter(tier).exclude(taken) if taken else rest.filter(tier)
-        assets, keys = _ordered(with_sort_keys(in_tier), gallery)
-        page = assets.order_by(*keys, "-pk").values_list("pk", flat=True)[: stop - len(ids)]
-        ids.extend(page)
+        if gallery.ordering == GalleryOrdering.RECOMMENDED:
+            ids.extend(_recommended_first(in_tier, gallery, stop - len(ids)))
+        else:
+            assets, keys = _ordered(with_sort_keys(in_tier), gallery)
+            page = assets.order_by(*keys, "-pk").values_list("pk", flat=True)
+            ids.extend(page[: stop - len(ids)])
         taken |= tier
     return ids[start:stop]
+
+
+def _recommended_first(assets: QuerySet[Asset], gallery, count: int) -> list[int]:
+    """The first `count` of `assets` in the recommended order, without sorting them all.
+
+    with_recommended_keys() orders by the place in the stored order, then the score
+    (none counts as -1), then newest. The placed ones are few and read by id; the rest
+    come by score from its index: above -1, then those at -1 (the unscored, newest
+    first on the gallery index), then below (no score is, but the order allows it).
+    """
+    from ugc.models import GalleryRecommendation
+
+    stored = GalleryRecommendation.objects.filter(gallery=gallery).values_list("asset_ids")
+    order = list(dict.fromkeys(stored.first()[0])) if stored.exists() else []
+    ids = []
+    if order:
+        present = set(assets.filter(pk__in=order).values_list("pk", flat=True))
+        ids = [pk for pk in order if pk in present][:count]
+        assets = assets.exclude(pk__in=order)
+    # Each band as the planner can read it: a score above or below -1 is an inner join
+    # ordered by the score's index; -1 (mostly no score) orders by newest alone.
+    bands = [
+        (Q(score__score__gt=-1.0), ["-score__score"]),
+        (Q(score__isnull=True) | Q(score__score=-1.0), []),
+        (Q(score__score__lt=-1.0), ["-score__score"]),
+    ]
+    for band, by_score in bands:
+        if len(ids) >= count:
+            break
+        page = with_sort_keys(assets.filter(band)).order_by(*by_score, "-posted_sort", "-pk")
+        ids.extend(page.values_list("pk", flat=True)[: count - len(ids)])
+    return ids
 
 
 def _rule_matches(gallery) -> Q | None:
