@@ -220,7 +220,8 @@ def _recommended_first(assets: QuerySet[Asset], gallery, count: int) -> list[int
     from ugc.models import GalleryRecommendation
 
     stored = GalleryRecommendation.objects.filter(gallery=gallery).values_list("asset_ids")
-    order = list(dict.fromkeys(stored.first()[0])) if stored.exists() else []
+    stored = stored.first()  # (one query; the first place of an id is its place)
+    order = list(dict.fromkeys(stored[0])) if stored else []
     ids = []
     if order:
         present = set(assets.filter(pk__in=order).values_list("pk", flat=True))
