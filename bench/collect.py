@@ -51,6 +51,10 @@ SECONDS = int(os.environ.get("BENCH_COLLECT_SECONDS", "10"))
 #   sync 8 workers       908 events/s  0.02 of COPY  (8 processes thrash two cores)
 #   gthread 4 x 4      8,256 events/s  0.19 of COPY  67 us
 #   gthread 2 x 8     11,813 events/s  0.18 of COPY  42 us
+# and later, quieter (load 4-5; COPY's best of four then 124,000-141,000 rows/s):
+#   gthread 2 x 4     19,616 events/s  0.15 of COPY  35 us
+#   gthread 3 x 4     20,734 events/s  0.17 of COPY  39 us
+#   gthread 2 x 8     19,013 events/s  0.14 of COPY  33 us (least CPU per event)
 # gthread keeps connections alive (a sync worker pays a TCP connect and close per
 # batch) and its threads overlap one batch's database wait with another's parsing;
 # two processes leave the second core to PostgreSQL.
