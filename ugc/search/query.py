@@ -189,17 +189,20 @@ def vector_hits(
             ef = int(min(EF_SEARCH_MAX, max(EF_SEARCH_MIN, 4 * limit / share)))
             cursor.execute(f"SET LOCAL hnsw.ef_search = {ef}")
 
+        # "+ 0": an ORDER BY the HNSW index cannot serve, so every distance is exact
+        # (cheaper than a materialised CTE, which copied every candidate's vector).
         exact_sql = f"""
-            WITH candidates AS MATERIALIZED (
-                SELECT e.asset_id, {expr} AS v FROM ugc_assetembedding e
-                WHERE e.model = %s {membership} {exclusion}
-            )
-            SELECT asset_id, v <=> {query_vector} AS distance
-            FROM candidates ORDER BY distance, asset_id LIMIT %s
+            SELECT e.asset_id, {expr} <=> {query_vector} AS distance
+            FROM ugc_assetembedding e
+            WHERE e.model = %s {membership} {exclusion}
+            ORDER BY ({expr} <=> {query_vector}) + 0, e.asset_id
+            LIMIT %s
         """  # noqa: S608 (expressions are built from integers; values are parameters)
-        exact_params = [*base_params, literal, limit]
+        exact_params = [literal, *base_params, literal, limit]
         if strategy == "exact":
-            # A materialised candidate set cannot use the index: every distance is exact.
+            # Serial: parallel workers would ship each candidate's vector through a
+            # queue, which cost more than the few thousand distances themselves.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             cursor.execute(exact_sql, exact_params)
             return _rows(cursor)
         cursor.execute(
