@@ -45,7 +45,10 @@ def test_production_refuses_to_start_without_its_services(production_env, missin
     assert f"{missing} must be set" in result.stderr
 
 
-def test_production_check_deploy_prints_no_warnings(production_env):
+def test_production_check_deploy_prints_no_warnings(production_env, monkeypatch):
+    # The browser tests' Playwright loop needs this flag while a browser is up; a
+    # deployment must not have it, and check --deploy says so.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     result = run_manage("check", "--deploy", "--fail-level", "DEBUG", env=production_env)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout

@@ -8,7 +8,6 @@ can look at what the tests saw.
 from __future__ import annotations
 
 import io
-import os
 import uuid
 from pathlib import Path
 
@@ -20,41 +19,16 @@ from tests.support.media_assets import media_storage  # noqa: F401  (fixture)
 from tests.support.media_files import photo
 from tests.ugc.factories import AssetFactory, CoordinatorFactory
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(django_settings.DATA_DIR) / "artifacts" / "workspace"
 PASSWORD = "pw-for-tests-123"
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is needed at {CHROMIUM}: apt-get install chromium, or CHROMIUM_PATH")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop on this thread, which Django's
-    # async-safety check takes for async code calling the ORM; Django documents
-    # this flag for that case. Set only while the browser is up.
-    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if saved is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+def chromium(browser):
+    """The one Chromium of the browser tests (tests/e2e/conftest.py): Playwright's sync
+    API allows one instance per thread, so the storefront's and the workspace's tests
+    share it."""
+    return browser
 
 
 @pytest.fixture
