@@ -29,7 +29,7 @@ from ugc.models import Gallery, Site
 NOT_FOUND = problem_response("No such experiment")
 
 
-class VariantSerializer(serializers.Serializer):
+class ExperimentVariantSerializer(serializers.Serializer):
     name = serializers.SlugField(max_length=100)
     weight = serializers.FloatField(min_value=0.0001, max_value=1_000_000)
     gallery = serializers.SlugField(
@@ -46,7 +46,7 @@ class ExperimentSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(choices=Experiment.Metric.values)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    variants = VariantSerializer(many=True)
+    variants = ExperimentVariantSerializer(many=True)
 
     def validate_site(self, value):
         site = Site.objects.filter(pk=value).first()
@@ -91,6 +91,7 @@ class ExperimentsView(APIView):
     permission_classes = [IsAnalyst]
 
     @extend_schema(
+        operation_id="analytics_experiments_list",
         summary="Experiments, newest first",
         # The body wraps the list; the schema said one experiment (schemathesis).
         responses={
