@@ -14,6 +14,7 @@ from tests.ugc.ingest_support import (  # noqa: F401  (fixtures)
 )
 from ugc.models import Asset, AuditEntry, ProcessingState, TagSource
 from ugc.services.ingest import AssetInput, ingest, ingest_many
+from ugc.tasks import embed_assets, process_asset
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +56,19 @@ def test_a_file_becomes_a_received_asset_with_its_original_stored(private_media)
 
 
 def test_processing_is_requested_once_the_row_is_committed(
-    private_media, django_capture_on_commit_callbacks
+    private_media, django_capture_on_commit_callbacks, monkeypatch
 ):
+    sent = []
+    for task in (process_asset, embed_assets):
+        monkeypatch.setattr(task, "delay", lambda *args, name=task.name: sent.append((name, args)))
     with django_capture_on_commit_callbacks() as callbacks:
         outcome = ingest(AssetInput(), file=io.BytesIO(jpeg_bytes()), filename="a.jpg")
+        assert sent == []  # nothing before the commit
     assert outcome.status == "created"
+    for callback in callbacks:
+        callback()
     # The pipeline and the search index, each queued once and only after the commit.
-    queued = sorted((cb.func.__self__.name, cb.args) for cb in callbacks)
-    assert queued == [
+    assert sorted(sent) == [
         ("ugc.tasks.embed_assets", ([outcome.asset_id],)),
         ("ugc.tasks.process_asset", (outcome.asset_id,)),
     ]

@@ -113,6 +113,6 @@ def test_bad_model_options_are_named(tmp_path):
         attribute(tmp_path, HEADER + ROWS, "--model", "markov", "--order", "0")
 
 
-def test_without_input_it_says_journeys_are_not_there_yet():
-    with pytest.raises(CommandError, match="--input is required"):
+def test_without_input_it_needs_a_date_range_for_the_database():
+    with pytest.raises(CommandError, match="without --input, pass --from and --to"):
         call_command("attribute", "--model", "markov")
