@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -209,9 +210,21 @@ def shop(live_server, transactional_db, media_cdn):
     cache.clear()
 
 
+def settle(live_server, timeout: float = 5.0) -> None:
+    """Let the live server finish what a closed page sent last (the widget flushes its
+    beacons on pagehide): the database flush after a test must not race those requests
+    (it deadlocked once, TRUNCATE against a session upsert)."""
+    time.sleep(0.3)  # the beacons leave the browser as its context closes
+    httpd = getattr(live_server.thread, "httpd", None)
+    deadline = time.monotonic() + timeout
+    for thread in list(getattr(httpd, "_threads", None) or []):
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield page
     context.close()
+    settle(live_server)

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 
+from tests.e2e.conftest import settle
 from tests.support.media_assets import media_storage  # noqa: F401  (fixture)
 from tests.support.media_files import photo
 from tests.ugc.factories import AssetFactory, CoordinatorFactory
@@ -57,6 +58,7 @@ def page(chromium, workspace, request):
     page.screenshot_as = lambda name: screenshot(page, request.node.name, name)
     yield page
     context.close()
+    settle(workspace)
     assert not errors, f"script errors in the page: {errors}"
 
 
