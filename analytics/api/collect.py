@@ -42,16 +42,11 @@ from analytics.api.serializers import CollectBatchSerializer, CollectReceiptSeri
 from analytics.events import MAX_BATCH, ClockWindow, Rejected, parse_event
 from analytics.services import collect as collect_service
 from config.api import problems
+from config.api.bodies import body_within, media_type, refuse_declared_over
 from config.api.schema import problem_response
 from ugc.api.public import PREFLIGHT_MAX_AGE, origin_allowed, site_for_key
 
 ACCEPTED_TYPES = ("application/json", "text/plain")
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The batch is larger than ANALYTICS_COLLECT_MAX_BYTES."
-    default_code = "too_large"
 
 
 def _invalid(field: str, message: str) -> exceptions.ValidationError:
@@ -65,22 +60,15 @@ def _query_key(request) -> str:
 def read_batch(request) -> dict:
     """The parsed body, or the problem with it."""
     limit = settings.ANALYTICS_COLLECT_MAX_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {limit} bytes.")
-    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    refuse_declared_over(request, limit)
+    content_type = media_type(request)
     if content_type not in ACCEPTED_TYPES:
         raise exceptions.UnsupportedMediaType(
             content_type or "none",
             detail="Send the batch as application/json or text/plain (sendBeacon), "
             f"not {content_type or 'no Content-Type'}.",
         )
-    body = request.body
-    if len(body) > limit:
-        raise PayloadTooLarge(f"The body is larger than the limit of {limit} bytes.")
+    body = body_within(request, limit)
     payload = _parse_json(body)
     if not isinstance(payload, dict):
         raise exceptions.ParseError('The body must be a JSON object: {"events": [...]}.')

@@ -11,10 +11,9 @@ import json
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -29,18 +28,13 @@ from commerce.api.serializers import (
 from commerce.ingest import payloads
 from commerce.ingest.records import InvalidField
 from commerce.services import webhooks as webhook_service
+from config.api.bodies import body_within, media_type, refuse_declared_over
 from config.api.schema import problem_response
 
 logger = logging.getLogger(__name__)
 
 SHOPIFY_ORDER_TOPICS = ("orders/create", "orders/updated")
 SHOPIFY_REFUND_TOPICS = ("refunds/create",)
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "too_large"
 
 
 def _errors_responses():
@@ -73,24 +67,14 @@ class SignedWebhookView(APIView):
     def verified_body(self, request):
         """(shop, raw body, parsed JSON) or an APIException with the problem."""
         limit = settings.COMMERCE_WEBHOOK_MAX_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > limit:
-            raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {limit} bytes.")
-        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        refuse_declared_over(request, limit)
+        content_type = media_type(request)
         if content_type != "application/json":
             raise exceptions.UnsupportedMediaType(
                 content_type or "none",
                 detail=f"Content-Type must be application/json, not {content_type or 'missing'}.",
             )
-        try:
-            body = request.body
-        except RequestDataTooBig:  # past Django's own DATA_UPLOAD_MAX_MEMORY_SIZE
-            raise PayloadTooLarge("The body is larger than the server accepts.") from None
-        if len(body) > limit:
-            raise PayloadTooLarge(f"The body is larger than the limit of {limit} bytes.")
+        body = body_within(request, limit)
         domain = self._header(request, self.shop_header)
         shop = selectors.shop_by_domain(domain)
         if shop is None:
