@@ -320,6 +320,9 @@ EMBEDDING_MODEL_PATH = Path(
     os.environ.get("EMBEDDING_MODEL_PATH")
     or BASE_DIR / "ugc" / "search" / "models" / "minilm-l6-static"
 )
+# The open_clip architecture when EMBEDDING_BACKEND=clip (extra `clip`); its weights are
+# EMBEDDING_MODEL_PATH: a local checkpoint file, or a pretrained tag fetched from the hub.
+EMBEDDING_CLIP_MODEL = os.environ.get("EMBEDDING_CLIP_MODEL", "ViT-B-32")
 # While `manage.py reembed` moves the library to a new model, the old one's path:
 # searches stay on it until the new model's vectors cover the library.
 EMBEDDING_PREVIOUS_MODEL_PATH = os.environ.get("EMBEDDING_PREVIOUS_MODEL_PATH") or None
