@@ -1,11 +1,13 @@
 """Run the benchmarks: one line each on the terminal, then a markdown table and JSON in
-bench/results/ (a dated file and `latest-<scale>`), each figure with the ceiling it was
-measured against in the same run, its ratio, its goal and whether the goal was met.
+bench/results/, each figure with the ceiling it was measured against in the same run, its
+ratio, its goal and whether the goal was met. The run has its own dated file; its figures
+are merged into `latest-<scale>`, which keeps each benchmark's most recent measurement.
 
     uv run python -m bench                       # every benchmark, small scale (minutes)
     uv run python -m bench --scale full          # the sizes the issues ask for (an hour+)
     uv run python -m bench search_semantic_top24 collect_events_per_second
     uv run python -m bench --list
+    uv run python -m bench --readme              # latest-full's table into README.md
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ import argparse
 import os
 import sys
 import traceback
+from pathlib import Path
 
 import django
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 # The size knobs of each benchmark module at each scale. A variable already set in the
 # environment wins, so one figure can be run at any size.
@@ -46,10 +51,22 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
-    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--scale", choices=sorted(SCALES), help="small (default) or full")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and stop")
     parser.add_argument("--no-write", action="store_true", help="print only, write no files")
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="run nothing: write latest-<scale> (full unless --scale) into README.md",
+    )
     args = parser.parse_args()
+    if args.readme:
+        from bench import report
+
+        report.write_readme(README, args.scale or "full")
+        print(f"wrote the {args.scale or 'full'} table into {README}")
+        return 0
+    args.scale = args.scale or "small"
 
     for name, value in SCALES[args.scale].items():
         os.environ.setdefault(name, value)
@@ -76,7 +93,7 @@ def main() -> int:
         run.add(bench.__name__, result)
         print(result.line(), flush=True)
     if not args.no_write:
-        for path in run.write():
+        for path in run.write(order=[fn.__name__ for fn in registry.BENCHMARKS]):
             print(f"wrote {path}")
     return 0 if run.all_met else 1
 
