@@ -1,16 +1,9 @@
 // The analyst's dashboard: charts drawn from the JSON each section carries (the same
 // rows as its table), redrawn after htmx swaps the sections, and the quick date
 // ranges filling the form so the URL (pushed by htmx) always states the view.
-// htmx itself comes from the workspace bundle that the base layout loads.
-import {
-  Chart, BarController, BarElement, LineController, LineElement, PointElement,
-  LinearScale, CategoryScale, Legend, Tooltip,
-} from "chart.js";
-
-Chart.register(
-  BarController, BarElement, LineController, LineElement, PointElement,
-  LinearScale, CategoryScale, Legend, Tooltip,
-);
+// htmx itself comes from the workspace bundle that the base layout loads, and Chart.js
+// from the chunk both share.
+import { Chart } from "./charts.js";
 
 // Colour-blind-safe (Okabe-Ito), each at least 3:1 against white.
 const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8F6A00"];

@@ -1,10 +1,8 @@
 // The workspace's behaviour: htmx for partial updates, plus selection, keyboard
 // shortcuts, the hotspot editor, copy buttons and problem messages.
 import htmx from "htmx.org";
-import { Chart, LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip } from "chart.js";
 
 window.htmx = htmx;
-Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip);
 
 const selected = new Set();
 let anchor = null; // the tile a shift-click range starts from
@@ -235,12 +233,14 @@ async function copyText(button) {
   say(button.dataset.copied || "Message copied");
 }
 
-function drawChart() {
+async function drawChart() {
   const canvas = $("#kpi-chart");
   const data = $("#kpi-data");
   if (!canvas || !data || canvas.dataset.drawn) return;
   canvas.dataset.drawn = "1";
   const days = JSON.parse(data.textContent);
+  // Chart.js is the dashboard's shared chunk: fetched only by a page that draws.
+  const { Chart } = await import("./charts.js");
   new Chart(canvas, {
     type: "line",
     data: {

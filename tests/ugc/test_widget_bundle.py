@@ -7,12 +7,10 @@ import gzip
 import hashlib
 import json
 import re
-import shutil
-import subprocess
 
-import pytest
 from django.test import Client, override_settings
 
+from tests.support.npm_build import fresh_build
 from tests.support.procs import ROOT
 from ugc.api.public import LOADER_PATH
 
@@ -45,24 +43,7 @@ def test_the_loader_path_is_the_stable_bundle():
 
 
 def test_the_committed_build_is_current(tmp_path):
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not (node and npm):
-        pytest.skip("node and npm are not installed: the committed build is served as is")
-    if not (WIDGET / "node_modules" / "esbuild").exists():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=WIDGET,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    subprocess.run(
-        [node, "build.mjs", "--outdir", str(tmp_path)],
-        cwd=WIDGET,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    fresh_build(WIDGET, tmp_path)
     for built in tmp_path.iterdir():
         committed = STATIC / built.name
         assert committed.exists(), f"{built.name} is not committed: run `npm run build` in widget/"
