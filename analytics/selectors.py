@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, timedelta
+from functools import partial
 
 from django.db import connection
 
@@ -130,13 +131,17 @@ ASSET_SELECT = """
 """
 
 
-def asset_counters(slice_: Slice, period: Period, by_day: bool = False) -> dict:
+def asset_counters(
+    slice_: Slice, period: Period, by_day: bool = False, *, visitors: bool = True
+) -> dict:
     base = ASSET_FILTERS.get(slice_.dimension)
     if base is None or slice_.ugc is not None:
         return {}
     table = "analytics_dailyassetstats"
     where = "WHERE " + _where(slice_, base, ugc=False)
     sql = _grouped(ASSET_SELECT, table, where, by_day)
+    if not visitors:
+        return _fetch(sql, _params(slice_, period), by_day)
     return _with_distinct(sql, table, where, "reach", _params(slice_, period), by_day)
 
 
@@ -149,13 +154,17 @@ SESSION_SELECT = f"""
 """
 
 
-def session_counters(slice_: Slice, period: Period, by_day: bool = False) -> dict:
+def session_counters(
+    slice_: Slice, period: Period, by_day: bool = False, *, visitors: bool = True
+) -> dict:
     base = TRAFFIC_FILTERS.get(slice_.dimension)
     if base is None:
         return {}
     table = "analytics_dailysessionstats"
     where = "WHERE " + _where(slice_, base)
     sql = _grouped(SESSION_SELECT, table, where, by_day)
+    if not visitors:
+        return _fetch(sql, _params(slice_, period), by_day)
     return _with_distinct(sql, table, where, "visitors", _params(slice_, period), by_day)
 
 
@@ -248,10 +257,23 @@ def social_counters(slice_: Slice, period: Period) -> dict:
     return counters
 
 
-def counters(slice_: Slice, period: Period) -> dict:
+def _sources(visitors: bool) -> tuple:
+    """The counter readers; without `visitors`, reach and visitors are left out (None):
+    their distinct count over every day's visitor set costs more than all the sums."""
+    if visitors:
+        return (asset_counters, session_counters, order_counters, spend_counters)
+    return (
+        partial(asset_counters, visitors=False),
+        partial(session_counters, visitors=False),
+        order_counters,
+        spend_counters,
+    )
+
+
+def counters(slice_: Slice, period: Period, *, visitors: bool = True) -> dict:
     """Every counter the slice has over the period, summed."""
     found: dict = {name: None for name in kpis.COUNTERS}
-    for source in (asset_counters, session_counters, order_counters, spend_counters):
+    for source in _sources(visitors):
         found.update(
             {k: v for k, v in source(slice_, period).get(None, {}).items() if v is not None}
         )
@@ -259,10 +281,10 @@ def counters(slice_: Slice, period: Period) -> dict:
     return found
 
 
-def daily_counters(slice_: Slice, period: Period) -> dict[date, dict]:
+def daily_counters(slice_: Slice, period: Period, *, visitors: bool = True) -> dict[date, dict]:
     """Counters per day of the period (days without data are absent)."""
     days: dict[date, dict] = defaultdict(lambda: {name: None for name in kpis.COUNTERS})
-    for source in (asset_counters, session_counters, order_counters, spend_counters):
+    for source in _sources(visitors):
         for day, values in source(slice_, period, by_day=True).items():
             days[day].update({k: v for k, v in values.items() if v is not None})
     return dict(sorted(days.items()))
@@ -317,11 +339,12 @@ def _session_conversion(slice_: Slice, period: Period):
     return kpis.ratio(found.get("purchase_sessions"), found.get("sessions"))
 
 
-def timeseries(slice_: Slice, period: Period) -> list[dict]:
-    """One row per day with data: that day's KPIs (reach is per day here)."""
+def timeseries(slice_: Slice, period: Period, *, visitors: bool = True) -> list[dict]:
+    """One row per day with data: that day's KPIs (reach is per day here; None without
+    `visitors`)."""
     return [
         {"day": day, "kpis": kpis.funnel(values)}
-        for day, values in daily_counters(slice_, period).items()
+        for day, values in daily_counters(slice_, period, visitors=visitors).items()
     ]
 
 
@@ -406,8 +429,9 @@ def funnel_steps(slice_: Slice, period: Period) -> list[dict]:
     """Awareness → consideration → purchase for the period and the previous period of
     equal length: each step's count, the rate from the step before it (skipping a step
     the slice does not measure) and the relative change against the previous period."""
-    current = kpis.funnel(counters(slice_, period))
-    previous = kpis.funnel(counters(slice_, period.previous()))
+    # The steps are sums; no distinct visitor count is needed.
+    current = kpis.funnel(counters(slice_, period, visitors=False))
+    previous = kpis.funnel(counters(slice_, period.previous(), visitors=False))
     steps, before = [], None
     for name, stage, kpi in FUNNEL_STEPS:
         value, earlier = current[stage][kpi], previous[stage][kpi]

@@ -228,7 +228,9 @@ def _days(period: Period):
 
 def timeseries_section(query: DashboardQuery) -> Section:
     found = {
-        entry["day"]: entry["kpis"] for entry in selectors.timeseries(query.slice(), query.period)
+        # The section shows no reach: its distinct count per day is not asked for.
+        entry["day"]: entry["kpis"]
+        for entry in selectors.timeseries(query.slice(), query.period, visitors=False)
     }
     rows = [_day_row(day, found.get(day)) for day in _days(query.period)]
     counts = [("impressions", "Impressions"), ("clicks", "Clicks"), ("conversions", "Orders")]

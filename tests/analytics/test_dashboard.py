@@ -260,6 +260,24 @@ def test_top_assets_cost_the_same_queries_for_three_assets_or_thirty(web, site):
     assert queries(3) == queries(30)
 
 
+def test_the_page_counts_no_distinct_visitors_since_it_shows_none(web, rolled):
+    # A distinct count over every day's visitor set was most of the page's time at a
+    # million events, for a reach figure that no section shows.
+    with CaptureQueriesContext(connection) as captured:
+        assert web.get(URL, one_day()).status_code == 200
+    distinct = [q["sql"] for q in captured if "count(DISTINCT v)" in q["sql"]]
+    assert distinct == []
+
+
+def test_the_kpi_timeseries_still_has_its_reach(rolled):
+    slice_ = selectors.Slice("all", None, None, "EUR")
+    days = selectors.timeseries(slice_, Period(the_day(), the_day()))
+    without = selectors.timeseries(slice_, Period(the_day(), the_day()), visitors=False)
+    assert days[0]["kpis"]["awareness"]["reach"] > 0
+    assert without[0]["kpis"]["awareness"]["reach"] is None
+    assert without[0]["kpis"]["awareness"]["impressions"] == 40
+
+
 def test_bad_input_is_a_problem_naming_the_field(web):
     cases = [
         ({"from": "last tuesday"}, "from"),
