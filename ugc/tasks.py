@@ -97,3 +97,17 @@ def requeue_stalled_assets() -> int:
 
     older = timedelta(seconds=settings.MEDIA_REQUEUE_AFTER_SECONDS)
     return len(requeue_stalled(older_than=older))
+
+
+@shared_task(bind=True, max_retries=10)
+def purge_cdn(self, keys: list[str]) -> int:
+    """Purge gallery responses from the CDN by surrogate key (ugc/cdn.py; queue
+    `default`). A CDN that fails or times out is asked again with a growing delay;
+    the request that changed the gallery never waits for it."""
+    from ugc import cdn
+
+    try:
+        cdn.purge(keys)
+    except cdn.PurgeFailed as exc:
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries, 300)) from None
+    return len(keys)

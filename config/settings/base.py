@@ -243,6 +243,19 @@ GALLERY_CACHE_SECONDS = env_int("GALLERY_CACHE_SECONDS", 300 if CACHE_URL else 5
 # the cache again whether it changed (throttle counts are added up at that check).
 # 0: ask on every request (one round trip), so a takedown applies at the next one.
 GALLERY_HOT_SECONDS = env_int("GALLERY_HOT_SECONDS", 0)
+# Purging gallery responses from a CDN when they change (ugc/cdn.py): "fastly",
+# "cloudflare", "webhook" or "" (off). The token comes from the environment only.
+CDN_PURGE_PROVIDER = os.environ.get("CDN_PURGE_PROVIDER", "").strip().lower()
+CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")
+CDN_PURGE_TOKEN = os.environ.get("CDN_PURGE_TOKEN", "")
+if CDN_PURGE_PROVIDER and (
+    CDN_PURGE_PROVIDER not in ("fastly", "cloudflare", "webhook")
+    or not CDN_PURGE_URL.startswith(("https://", "http://"))
+):
+    raise ImproperlyConfigured(
+        "CDN_PURGE_PROVIDER must be fastly, cloudflare or webhook, with CDN_PURGE_URL an "
+        "http(s) URL."
+    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "UGC platform API",
