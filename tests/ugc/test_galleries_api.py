@@ -8,9 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import override_settings
-from rest_framework.test import APIClient
 
 from tests.ugc.factories import (
     GalleryFactory,
@@ -21,21 +19,9 @@ from tests.ugc.factories import (
     RenditionFactory,
     SiteFactory,
 )
+from tests.ugc.gallery_support import ORIGIN, clear_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-ORIGIN = "https://shop.example.com"
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def client():
-    return APIClient()
 
 
 @pytest.fixture

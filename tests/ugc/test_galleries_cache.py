@@ -10,7 +10,6 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from commerce.models import Product
 from commerce.signals import product_changed
@@ -22,6 +21,7 @@ from tests.ugc.factories import (
     ProductTagFactory,
     PublishableAssetFactory,
 )
+from tests.ugc.gallery_support import clear_cache, fetch, redis_cache, shown  # noqa: F401
 from ugc.api.public import render_gallery
 from ugc.apps import _product_changed
 from ugc.models import RejectionReason
@@ -30,34 +30,9 @@ from ugc.services import moderation, rights
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def client():
-    return APIClient()
-
-
 @pytest.fixture
 def gallery():
     return GalleryFactory(slug="homepage")
-
-
-def fetch(client, gallery, **params):
-    return client.get(
-        f"/api/v1/public/galleries/{gallery.slug}",
-        {"key": gallery.site.publishable_key, **params},
-    )
-
-
-def shown(client, gallery, **params):
-    response = fetch(client, gallery, **params)
-    assert response.status_code == 200, response.content
-    return [item["id"] for item in response.json()["items"]]
 
 
 def test_strong_etag_and_304(client, gallery):
@@ -223,21 +198,7 @@ def test_with_a_shared_redis_cache_a_takedown_reaches_the_next_response(
     client, gallery, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     """The production path: Redis, as every process sees it (REDIS_URL or CELERY_BROKER_URL)."""
-    import uuid
-
-    from tests.support.worker import redis_url
-
-    url = redis_url()
-    if url is None:
-        pytest.skip("the Redis cache path needs REDIS_URL=redis://127.0.0.1:6379/0")
-    redis_cache = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
-        }
-    }
-    with override_settings(CACHES=redis_cache, GALLERY_CACHE_SECONDS=300):
+    with redis_cache():
         keep = GalleryPinFactory(gallery=gallery, position=0).asset
         takedown = GalleryPinFactory(gallery=gallery, position=1).asset
         assert shown(client, gallery) == [keep.pk, takedown.pk]
@@ -246,11 +207,6 @@ def test_with_a_shared_redis_cache_a_takedown_reaches_the_next_response(
         with django_capture_on_commit_callbacks(execute=True):
             rights.revoke(takedown)
         assert shown(client, gallery) == [keep.pk]
-        # Only this test's keys: clear() would flush a Redis other users may share.
-        prefix = redis_cache["default"]["KEY_PREFIX"]
-        client_ = cache._cache.get_client(write=True)
-        for key in client_.scan_iter(match=f"{prefix}:*"):
-            client_.delete(key)
 
 
 def test_renaming_a_gallery_or_changing_origins_applies_at_once(

@@ -5,9 +5,8 @@ very next response, cached or not."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from rest_framework.test import APIClient
+from django.test import Client
 
 from tests.ugc.factories import (
     AssetFactory,
@@ -16,17 +15,11 @@ from tests.ugc.factories import (
     PublishableAssetFactory,
     SiteFactory,
 )
+from tests.ugc.gallery_support import clear_cache, shown  # noqa: F401
 from ugc.models import GalleryPin
 from ugc.services import galleries
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def pinned(gallery) -> list[int]:
@@ -35,16 +28,6 @@ def pinned(gallery) -> list[int]:
         .order_by("position", "id")
         .values_list("asset_id", flat=True)
     )
-
-
-def shown(gallery, **headers) -> list[int]:
-    response = APIClient().get(
-        f"/api/v1/public/galleries/{gallery.slug}",
-        {"key": gallery.site.publishable_key},
-        headers=headers,
-    )
-    assert response.status_code == 200, response.content
-    return [item["id"] for item in response.json()["items"]]
 
 
 def field_of(exc: pytest.ExceptionInfo) -> str:
@@ -75,7 +58,7 @@ def test_a_not_yet_publishable_asset_may_be_pinned_but_is_not_shown():
     waiting = AssetFactory(processing_state="in_review")  # not approved, no rights
     galleries.pin_assets(gallery, [waiting.pk, ready.pk])
     assert pinned(gallery) == [waiting.pk, ready.pk]
-    assert shown(gallery) == [ready.pk]
+    assert shown(Client(), gallery) == [ready.pk]
 
 
 def test_reorder_takes_the_full_order_and_refuses_a_partial_one():
@@ -102,47 +85,47 @@ def test_each_pin_change_reaches_the_cached_public_response_at_once(
     a, b, c = (PublishableAssetFactory() for _ in range(3))
     with django_capture_on_commit_callbacks(execute=True):
         galleries.pin_assets(gallery, [a.pk, b.pk])
-    assert shown(gallery) == [a.pk, b.pk]
-    assert shown(gallery) == [a.pk, b.pk]  # now cached
+    assert shown(Client(), gallery) == [a.pk, b.pk]
+    assert shown(Client(), gallery) == [a.pk, b.pk]  # now cached
 
     with django_capture_on_commit_callbacks(execute=True):
         galleries.pin_assets(gallery, [c.pk])
-    assert shown(gallery) == [a.pk, b.pk, c.pk]
+    assert shown(Client(), gallery) == [a.pk, b.pk, c.pk]
     with django_capture_on_commit_callbacks(execute=True):
         galleries.reorder_pins(gallery, [c.pk, a.pk, b.pk])
-    assert shown(gallery) == [c.pk, a.pk, b.pk]
+    assert shown(Client(), gallery) == [c.pk, a.pk, b.pk]
     with django_capture_on_commit_callbacks(execute=True):
         assert galleries.unpin_asset(gallery, a.pk)
-    assert shown(gallery) == [c.pk, b.pk]
+    assert shown(Client(), gallery) == [c.pk, b.pk]
     assert not galleries.unpin_asset(gallery, a.pk)
 
 
 def test_the_cache_moves_only_after_commit(django_capture_on_commit_callbacks):
     gallery = GalleryFactory()
     asset = PublishableAssetFactory()
-    assert shown(gallery) == []
+    assert shown(Client(), gallery) == []
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         galleries.pin_assets(gallery, [asset.pk])
     # Not committed yet: the cached (empty) body is still what is served.
-    assert shown(gallery) == []
+    assert shown(Client(), gallery) == []
     assert callbacks
     for callback in callbacks:
         callback()
-    assert shown(gallery) == [asset.pk]
+    assert shown(Client(), gallery) == [asset.pk]
 
 
 def test_rules_add_matches_and_removing_one_drops_them(django_capture_on_commit_callbacks):
     gallery = GalleryFactory()
     summer = PublishableAssetFactory(hashtags=["summer"])
     PublishableAssetFactory(hashtags=["winter"])
-    assert shown(gallery) == []
+    assert shown(Client(), gallery) == []
     with django_capture_on_commit_callbacks(execute=True):
         rule = galleries.add_rule(gallery, tags=["#Summer"])
     assert rule.tags == ["summer"]
-    assert shown(gallery) == [summer.pk]
+    assert shown(Client(), gallery) == [summer.pk]
     with django_capture_on_commit_callbacks(execute=True):
         assert galleries.remove_rule(gallery, rule.pk)
-    assert shown(gallery) == []
+    assert shown(Client(), gallery) == []
 
 
 @pytest.mark.parametrize(
@@ -179,12 +162,10 @@ def test_create_and_edit_a_gallery_with_checked_settings(django_capture_on_commi
         assert field_of(exc) == field
     asset = PublishableAssetFactory()
     GalleryPinFactory(gallery=gallery, asset=asset)
-    assert shown(gallery) == [asset.pk]
+    assert shown(Client(), gallery) == [asset.pk]
     with django_capture_on_commit_callbacks(execute=True):
         galleries.update_gallery(gallery, title="Front page", size=1)
-    response = (
-        APIClient().get("/api/v1/public/galleries/home", {"key": site.publishable_key}).json()
-    )
+    response = Client().get("/api/v1/public/galleries/home", {"key": site.publishable_key}).json()
     assert response["gallery"]["title"] == "Front page"
 
 
@@ -223,8 +204,8 @@ def test_site_origins_apply_to_the_next_public_request(django_capture_on_commit_
     gallery = GalleryFactory()
     site = gallery.site
     origin = "https://new.example.com"
-    assert shown(gallery, Origin=site.allowed_origins[0]) == []
-    refused = APIClient().get(
+    assert shown(Client(), gallery, {"Origin": site.allowed_origins[0]}) == []
+    refused = Client().get(
         f"/api/v1/public/galleries/{gallery.slug}",
         {"key": site.publishable_key},
         headers={"Origin": origin},
@@ -234,7 +215,7 @@ def test_site_origins_apply_to_the_next_public_request(django_capture_on_commit_
         galleries.update_site(
             site, name=site.name, domain=site.domain, allowed_origins=[origin], locale="en"
         )
-    assert shown(gallery, Origin=origin) == []
+    assert shown(Client(), gallery, {"Origin": origin}) == []
     with pytest.raises(ValidationError) as exc:
         galleries.update_site(site, name="", domain=site.domain, allowed_origins=[], locale="en")
     assert field_of(exc) == "name"
@@ -246,9 +227,9 @@ def test_site_origins_apply_to_the_next_public_request(django_capture_on_commit_
 def test_a_rotated_key_stops_the_old_one_at_once(django_capture_on_commit_callbacks):
     gallery = GalleryFactory()
     old = gallery.site.publishable_key
-    assert shown(gallery) == []
+    assert shown(Client(), gallery) == []
     with django_capture_on_commit_callbacks(execute=True):
         galleries.rotate_site_key(gallery.site)
-    gone = APIClient().get(f"/api/v1/public/galleries/{gallery.slug}", {"key": old})
+    gone = Client().get(f"/api/v1/public/galleries/{gallery.slug}", {"key": old})
     assert gone.status_code == 404
-    assert shown(gallery) == []
+    assert shown(Client(), gallery) == []

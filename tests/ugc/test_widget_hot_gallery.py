@@ -4,50 +4,24 @@ takedown; origins and throttles still enforced. On local memory and on Redis."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from django.core.cache import cache
-from django.test import override_settings
 from rest_framework.test import APIClient
 
-from tests.support.worker import redis_url
 from tests.ugc.factories import GalleryFactory, GalleryPinFactory, RenditionFactory, SiteFactory
+from tests.ugc.gallery_support import ORIGIN, clear_cache, fetch, redis_cache  # noqa: F401
 from ugc.api import public
 from ugc.services import rights
 
 pytestmark = pytest.mark.django_db
-ORIGIN = "https://shop.example.com"
-
-
-def redis_caches():
-    url = redis_url()
-    if url is None:
-        pytest.skip("the Redis path needs REDIS_URL=redis://127.0.0.1:6379/0")
-    prefix = f"test-{uuid.uuid4().hex[:8]}"
-    return {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": prefix,
-        }
-    }
 
 
 @pytest.fixture(params=["local memory", "redis"])
 def cache_backend(request):
     if request.param == "local memory":
-        cache.clear()
         yield
-        cache.clear()
         return
-    caches = redis_caches()
-    with override_settings(CACHES=caches, GALLERY_CACHE_SECONDS=300):
+    with redis_cache():
         yield
-        # Only this test's keys: clear() would flush a Redis others may share.
-        client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(match=f"{caches['default']['KEY_PREFIX']}:*"):
-            client.delete(key)
 
 
 @pytest.fixture
@@ -63,11 +37,7 @@ def gallery(cache_backend):
 def get(gallery, origin=ORIGIN, **headers):
     if origin:
         headers["Origin"] = origin
-    return APIClient().get(
-        f"/api/v1/public/galleries/{gallery.slug}",
-        {"key": gallery.site.publishable_key},
-        headers=headers,
-    )
+    return fetch(APIClient(), gallery, headers)
 
 
 def served_hot(monkeypatch) -> list:

@@ -6,21 +6,14 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from config.storefront.seed import DEMO_SKU, PHOTOS, seed
 from config.storefront.server import Storefront, serve
 from tests.support.media_assets import media_storage  # noqa: F401  (fixture)
+from tests.ugc.gallery_support import clear_cache  # noqa: F401  (autouse fixture)
 
 ORIGIN = "http://127.0.0.1:8001"
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def gallery(key: str, slug: str, **params):
