@@ -28,6 +28,15 @@ def test_an_event_is_written_field_for_field_as_the_batch_statement_reads_it():
     assert [f.name for f in dataclasses.fields(Event)] == columns
 
 
+def test_tabs_newlines_and_backslashes_in_text_are_stored_exactly(client, site):
+    # Text that SQL or COPY would read as syntax is data, stored as sent.
+    tricky = "https://shop.example/p/a\\tb\\N?q=1\t2\n3\r4\\"
+    sent = event(page_url=tricky, visitor_id="v\\N\t1", session_id="s\\.\n")
+    assert post(client, site, [sent]).json()["accepted"] == 1
+    row = stored(site)[sent["event_id"]]
+    assert (row.page_url, row.visitor_id, row.session_id) == (tricky, "v\\N\t1", "s\\.\n")
+
+
 def test_the_collect_path_is_answered_before_the_rest_of_the_middleware(client, site):
     from django.conf import settings
 

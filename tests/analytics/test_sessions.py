@@ -75,3 +75,17 @@ def test_each_visitor_has_their_own_sessions(client, site):
         "v_alice", "v_bob",
     }  # fmt: skip
     assert Session.objects.get(session_id="s_bob_1").visitor.visitor_id == "v_bob"
+
+
+def test_a_resent_batch_with_one_new_event_counts_only_that_one(client, site):
+    start = now_ms() - 5 * 60_000
+    sent = [event("page_view", client_time=start), event("asset_click", client_time=start + 1)]
+    assert post(client, site, sent).json()["accepted"] == 2
+    later = event("add_to_cart", client_time=start + 60_000)
+    body = post(client, site, [*sent, later]).json()  # the first two seen: claimed one by one
+    assert (body["accepted"], body["duplicates"]) == (1, 2)
+    session = Session.objects.get(site=site, session_id="s_alice_1")
+    assert (session.event_count, session.page_views, session.add_to_carts) == (3, 1, 1)
+    assert session.gallery_interactions == 1
+    visitor = Visitor.objects.get(site=site, visitor_id="v_alice")
+    assert visitor.last_seen == session.ended_at == session.started_at + timedelta(minutes=1)
