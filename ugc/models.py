@@ -13,9 +13,17 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce
 from pgvector.django import VectorField
+
+PHASH_BANDS_SQL = (
+    "CASE WHEN %(expressions)s IS NULL THEN NULL ELSE ARRAY["
+    "((%(expressions)s >> 48) & 65535)::integer, "
+    "(65536 + ((%(expressions)s >> 32) & 65535))::integer, "
+    "(131072 + ((%(expressions)s >> 16) & 65535))::integer, "
+    "(196608 + (%(expressions)s & 65535))::integer] END"
+)
 
 
 class Platform(models.TextChoices):
@@ -181,6 +189,14 @@ class Asset(models.Model):
     # NULL until hashed; NULLs do not collide in the unique constraint.
     content_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     perceptual_hash = models.BigIntegerField(null=True, blank=True)  # 64-bit pHash, signed
+    # The pHash as 4 position-tagged 16-bit bands, GIN-indexed, so near-duplicate lookup
+    # reads a few candidates instead of every row (why it is complete: ugc.media.measures,
+    # whose phash_bands() computes the same keys).
+    perceptual_hash_bands = models.GeneratedField(
+        expression=Func(F("perceptual_hash"), template=PHASH_BANDS_SQL),
+        output_field=ArrayField(models.IntegerField()),
+        db_persist=True,
+    )
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
     )
@@ -254,6 +270,7 @@ class Asset(models.Model):
             models.Index(fields=["source_platform", "-created_at"]),
             models.Index(fields=["content_type", "-created_at"]),
             models.Index(fields=["perceptual_hash"]),
+            GinIndex(fields=["perceptual_hash_bands"], name="asset_phash_bands_gin"),
             models.Index(fields=["-posted_at"]),
             GinIndex(fields=["hashtags"], name="asset_hashtags_gin"),
             GinIndex(fields=["tags"], name="asset_tags_gin"),

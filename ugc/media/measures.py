@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 
 import numpy as np
@@ -42,6 +44,52 @@ def phash(im: Image.Image) -> int:
 
 def hamming(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+
+
+# -- finding near pHashes through an index ---------------------------------------------
+#
+# Hamming distance has no B-tree order, so the pHash is also stored as PHASH_BANDS
+# 16-bit bands (ugc.models.Asset.perceptual_hash_bands, GIN-indexed), each tagged with
+# its position: key = position * 65536 + band. Two hashes within `distance` bits differ
+# in their PHASH_BANDS bands by bits adding up to at most `distance`, so at least one
+# band differs by no more than distance // PHASH_BANDS bits (pigeonhole). Looking up
+# every key within that many bits of the asset's own bands therefore finds every near
+# hash (and some others, dropped by the exact count): 68 keys for distance 6, each
+# matching about 1 in 65,536 random hashes, instead of reading every row.
+
+PHASH_BANDS = 4
+BAND_BITS = 64 // PHASH_BANDS
+BAND_MASK = (1 << BAND_BITS) - 1
+
+
+def phash_bands(value: int) -> list[int]:
+    """The band keys of a pHash, as the database's generated column computes them."""
+    unsigned = value & ((1 << 64) - 1)
+    return [
+        position * (1 << BAND_BITS) + ((unsigned >> (64 - BAND_BITS * (position + 1))) & BAND_MASK)
+        for position in range(PHASH_BANDS)
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def _flips_within(bits: int) -> tuple[int, ...]:
+    """Every band-wide mask with at most `bits` bits set."""
+    return tuple(
+        mask
+        for count in range(bits + 1)
+        for positions in itertools.combinations(range(BAND_BITS), count)
+        for mask in [sum(1 << p for p in positions)]
+    )
+
+
+def phash_band_keys(value: int, distance: int) -> list[int]:
+    """The band keys a hash within `distance` bits of `value` must share at least one of."""
+    flips = _flips_within(max(0, distance) // PHASH_BANDS)
+    keys = []
+    for key in phash_bands(value):
+        position, band = divmod(key, 1 << BAND_BITS)
+        keys.extend(position * (1 << BAND_BITS) + (band ^ mask) for mask in flips)
+    return keys
 
 
 # -- blurhash ------------------------------------------------------------------------

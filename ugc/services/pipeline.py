@@ -47,6 +47,7 @@ from ugc.media.image import (
 from ugc.media.sniff import ACCEPTED, Sniffed, detect, sniff
 from ugc.models import Asset, MediaType, ProcessingState, Rendition, RenditionKind
 from ugc.services.assets import record, transition
+from ugc.services.duplicates import find_near_duplicate
 
 logger = logging.getLogger(__name__)
 
@@ -456,36 +457,6 @@ class _Run:
                     f"{settings.MEDIA_NEAR_DUPLICATE_DISTANCE} bits of an older asset",
                 )
             self._done("duplicates", duplicate_of_id=original)
-
-
-def find_near_duplicate(asset: Asset) -> int | None:
-    """The oldest other asset of the same media type whose pHash is within the distance."""
-    if asset.perceptual_hash is None:
-        return None
-    table = Asset._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT id FROM {table}
-            WHERE id <> %(id)s
-              AND perceptual_hash IS NOT NULL
-              AND media_type = %(media_type)s
-              AND processing_state <> 'failed'
-              AND (created_at, id) < (%(created_at)s, %(id)s)
-              AND bit_count((perceptual_hash # %(hash)s)::bit(64)) <= %(distance)s
-            ORDER BY created_at, id
-            LIMIT 1
-            """,  # noqa: S608  (table name from the model, values as parameters)
-            {
-                "id": asset.pk,
-                "media_type": asset.media_type,
-                "created_at": asset.created_at,
-                "hash": asset.perceptual_hash,
-                "distance": settings.MEDIA_NEAR_DUPLICATE_DISTANCE,
-            },
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 # -- rendition files -------------------------------------------------------------------
