@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import shutil
 import struct
 import subprocess
@@ -323,3 +324,55 @@ def make_clip(
     args += ["-metadata", "location=+52.5200+013.4050/", str(path)]
     subprocess.run(args, check=True, capture_output=True, timeout=60)
     return path
+
+
+def make_rotated_clip(path: Path, *, rotation: int = 90) -> Path:
+    """A phone-style clip: landscape pixels (320x180, red left half, blue right half)
+    with a display matrix telling players to turn it by `rotation` degrees
+    counter-clockwise (as ffprobe reports it), so it is shown portrait, 180x320."""
+    plain = path.with_name(f"plain-{path.name}")
+    pattern = "color=c=red:s=320x180:r=10:d=1,drawbox=x=160:y=0:w=160:h=180:color=blue:t=fill"
+    base = ["ffmpeg", "-v", "error", "-y"]
+    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    subprocess.run(
+        [*base, "-f", "lavfi", "-i", pattern, *encode, str(plain)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    # ffmpeg 6+ sets the matrix with -display_rotation; 5.x turns a stream's `rotate` tag
+    # into it on a stream copy, its sign differing between versions: whichever gives
+    # ffprobe's reading of `rotation` is used.
+    attempts = [[*base, "-display_rotation:v:0", str(rotation), "-i", str(plain), "-c", "copy"]]
+    attempts += [
+        [*base, "-i", str(plain), "-c", "copy", "-metadata:s:v:0", f"rotate={tag % 360}"]
+        for tag in (rotation, -rotation)
+    ]
+    for args in attempts:
+        done = subprocess.run([*args, str(path)], capture_output=True, timeout=60, check=False)
+        if done.returncode == 0 and _display_rotation(path) == rotation % 360:
+            return path
+    raise RuntimeError(f"this ffmpeg wrote no {rotation} degree display matrix")
+
+
+def shows_rotated_clip_upright(im: Image.Image) -> bool:
+    """True when a frame of make_rotated_clip(rotation=90) is shown as players show it:
+    blue (the stored right half) on top, red at the bottom."""
+    rgb = im.convert("RGB")
+    top = rgb.getpixel((rgb.width // 2, 4))
+    bottom = rgb.getpixel((rgb.width // 2, rgb.height - 5))
+    return top[2] > 180 and max(top[:2]) < 80 and bottom[0] > 180 and max(bottom[1:]) < 80
+
+
+def _display_rotation(path: Path) -> int | None:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", str(path)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    for stream in json.loads(out or b"{}").get("streams", []):
+        for side in stream.get("side_data_list") or []:
+            if "rotation" in side:
+                return int(float(side["rotation"])) % 360
+    return None

@@ -112,3 +112,33 @@ def test_a_playlist_posing_as_a_video_never_reaches_ffmpeg():
     with pytest.raises(MediaRejected) as caught:
         sniff(playlist, filename="clip.mp4", mime_type="video/mp4")
     assert caught.value.code == "unsupported_format"
+
+
+# A phone's portrait clip: landscape pixels (red left, blue right) and a display matrix
+# of 90 degrees counter-clockwise, so players show it 180x320 with the blue half on top.
+@pytest.fixture(scope="module")
+def rotated_clip(tmp_path_factory):
+    return mf.make_rotated_clip(tmp_path_factory.mktemp("video") / "portrait.mp4", rotation=90)
+
+
+def test_probe_gives_a_rotated_clip_its_upright_size(rotated_clip):
+    info = video.probe(rotated_clip, max_duration=60, max_pixels=10**7)
+    assert info.rotation == 90
+    assert (info.width, info.height) == (180, 320)
+
+
+def test_poster_of_a_rotated_clip_is_upright(rotated_clip):
+    info = video.probe(rotated_clip, max_duration=60, max_pixels=10**7)
+    frame = video.poster_frame(rotated_clip, info)
+    assert frame.size == (180, 320)
+    assert mf.shows_rotated_clip_upright(frame)
+
+
+def test_web_mp4_of_a_rotated_clip_is_upright_pixels_without_a_matrix(rotated_clip, tmp_path):
+    out = tmp_path / "web.mp4"
+    video.web_mp4(rotated_clip, out)
+    info = video.probe(out, max_duration=60, max_pixels=10**7)
+    # Turned in its pixels, and no matrix left to make a player turn it a second time.
+    assert info.rotation == 0
+    assert (info.width, info.height) == (180, 320)
+    assert mf.shows_rotated_clip_upright(video.poster_frame(out, info))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PIL import Image
 
 from tests.support import media_files as mf
 from tests.support.media_assets import make_asset, make_video_asset, media_storage  # noqa: F401
@@ -83,3 +84,22 @@ def test_a_broken_video_fails_with_a_reason(clip, media_storage):  # noqa: F811
     assert asset.processing_state == ProcessingState.FAILED
     assert "ffmpeg" in asset.failure_reason
     assert not asset.renditions.exists()
+
+
+def test_a_rotated_phone_clip_comes_out_portrait_and_upright(media_storage, tmp_path):  # noqa: F811
+    if not mf.have_ffmpeg():
+        pytest.skip("ffmpeg is not installed")
+    # Landscape pixels, red left and blue right, shown turned 90 degrees counter-clockwise.
+    clip = mf.make_rotated_clip(tmp_path / "portrait.mp4", rotation=90)
+    asset = run(make_video_asset(clip, filename="IMG_0100.mp4"))
+    assert asset.processing_state == ProcessingState.IN_REVIEW, asset.failure_reason
+    assert (asset.width, asset.height) == (180, 320)
+    assert asset.media_info["rotation"] == 90
+    video_rendition = asset.renditions.get(kind=RenditionKind.VIDEO)
+    assert (video_rendition.width, video_rendition.height) == (180, 320)
+    for still in asset.renditions.filter(kind=RenditionKind.IMAGE):
+        assert still.height > still.width, (still.format, still.width, still.height)
+        with still.file.open("rb") as f:
+            im = Image.open(f)
+            im.load()
+        assert mf.shows_rotated_clip_upright(im), (still.format, still.width)
