@@ -138,3 +138,16 @@ def test_with_gallery_hot_seconds_the_throttle_still_holds(gallery, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     assert [get(gallery).status_code for _ in range(3)] == [200, 200, 200]
     assert get(gallery).status_code == 429
+
+
+def test_a_redis_that_lost_the_check_script_is_sent_it_again(monkeypatch):
+    with redis_cache():
+        site = SiteFactory(allowed_origins=[ORIGIN])
+        gallery = GalleryFactory(site=site, slug="homepage")
+        GalleryPinFactory(gallery=gallery)
+        # A script id Redis never saw: as after a restart or SCRIPT FLUSH.
+        monkeypatch.setattr(public, "_CHECK_SHA", "0" * 40)
+        hot = served_hot(monkeypatch)
+        first, second = get(gallery), get(gallery)
+        assert hot == [False, True]
+        assert second.status_code == 200 and second.content == first.content

@@ -609,6 +609,7 @@ for i = 3, #KEYS do
 end
 return out
 """
+_CHECK_SHA = hashlib.sha1(_CHECK_SCRIPT.encode()).hexdigest()  # noqa: S324 (Redis's script id)
 _connections = threading.local()
 
 
@@ -629,14 +630,19 @@ def _connection(backend):
 def _round_trip(backend, keys: list[str], args: list[int]):
     connection = _connection(backend)
     try:
-        connection.send_packed_command(
-            connection.pack_command("EVAL", _CHECK_SCRIPT, len(keys), *keys, *args),
-            check_health=False,
-        )
-        return connection.read_response()
+        try:
+            return _command(connection, "EVALSHA", _CHECK_SHA, keys, args)
+        except redis_errors.NoScriptError:  # a Redis restarted or flushed: load it again
+            return _command(connection, "EVAL", _CHECK_SCRIPT, keys, args)
     except (redis_errors.ConnectionError, redis_errors.TimeoutError):
         connection.disconnect()  # the next request connects afresh
         raise
+
+
+def _command(connection, name: str, script: str, keys: list[str], args: list[int]):
+    packed = connection.pack_command(name, script, len(keys), *keys, *args)
+    connection.send_packed_command(packed, check_health=False)
+    return connection.read_response()
 
 
 def _versions_and_counts(version_keys: list[str], windows: list[tuple[str, int, int]]):
