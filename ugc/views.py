@@ -12,6 +12,7 @@ import mimetypes
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
 from commerce.models import ProductLine
@@ -27,7 +28,7 @@ from ugc.models import (
     RightsState,
 )
 from ugc.services import ingest as ingest_service
-from ugc.workspace import actions, library, pages
+from ugc.workspace import actions, library, pages, tiles
 from ugc.workspace.access import (
     BadInput,
     can_edit,
@@ -83,7 +84,7 @@ def _facet_base(query, page):
 def bulk_view(request):
     ids = id_list(request.POST)
     outcome, verb = actions.bulk(request.POST.get("action", ""), ids, request.POST, request.user)
-    changed = pages.tiles(Asset.objects.filter(pk__in=ids).order_by("pk"))
+    changed = tiles.tiles(Asset.objects.filter(pk__in=ids).order_by("pk"))
     return render(
         request,
         "workspace/_bulk_result.html",
@@ -227,8 +228,10 @@ def rights_view(request):
         tabs=[(tab, RightsState(tab).label, counts.get(tab, 0)) for tab in RIGHTS_TABS],
         requests=pages.rights_requests(state),
         expiring=pages.expiring_soon(),
-        grant_methods=GrantMethod.choices,
+        # The same options in every row's form: escaped once, not once per row.
+        grant_options=format_html_join("", '<option value="{}">{}</option>', GrantMethod.choices),
     )
+    context["answering"] = context["can_edit"] and state == RightsState.REQUESTED
     return render(request, "workspace/rights.html", context)
 
 

@@ -82,6 +82,20 @@ def test_library_escapes_captions_and_handles(client, coordinator):
     assert "&lt;script&gt;" in body
 
 
+def test_a_tile_shows_what_the_template_filters_used_to_work_out(client, coordinator):
+    asset = in_review(caption="x" * 100, alt_text="", media_type="video")
+    asset.creator.handle = "ann"
+    asset.creator.save()
+    body = client.get(reverse("workspace:library")).content.decode()
+    tile = body[body.index(f'id="tile-{asset.pk}"') :]
+    tile = tile[: tile.index("</li>")]
+    assert '<span class="no-thumb">In review</span>' in tile  # no rendition yet
+    assert f'href="{reverse("workspace:asset", args=[asset.pk])}"' in tile
+    assert f"@ann · {'x' * 59}…</p>" in tile  # 60 characters, the last an ellipsis
+    assert 'aria-label="video"' in tile
+    assert 'badge m-pending">Pending' in tile
+
+
 def test_bad_filter_is_a_problem_naming_it(client, coordinator):
     response = client.get(reverse("workspace:library"), {"platform": "myspace"})
     assert response.status_code == 400

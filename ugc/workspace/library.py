@@ -27,6 +27,7 @@ from ugc.models import (
 from ugc.search.query import SearchRequest, search
 from ugc.workspace import estimates
 from ugc.workspace.access import BadInput, int_param
+from ugc.workspace.tiles import Tile, tiles_by_id
 
 PAGE_SIZE = 48
 SEARCH_DEPTH = 200  # a search shows its best hits, as the API's limit allows
@@ -44,7 +45,7 @@ QUALITY_BUCKETS = (("high", 0.7), ("medium", 0.4), ("low", 0.0))
 
 @dataclass
 class Page:
-    assets: list[Asset]
+    assets: list[Tile]
     next_cursor: str = ""
     hits: dict[int, dict] = field(default_factory=dict)  # asset id -> what matched
 
@@ -128,7 +129,7 @@ def _keyset_page(query: LibraryQuery) -> Page:
     ids_and_keys = list(assets.order_by(*ordering).values_list("id", key)[: query.size + 1])
     more = len(ids_and_keys) > query.size
     ids_and_keys = ids_and_keys[: query.size]
-    by_id = selectors.asset_library().in_bulk([pk for pk, _ in ids_and_keys])
+    by_id = tiles_by_id([pk for pk, _ in ids_and_keys])
     cursor = encode_cursor(*reversed(ids_and_keys[-1])) if more else ""
     return Page([by_id[pk] for pk, _ in ids_and_keys if pk in by_id], cursor)
 
@@ -142,7 +143,7 @@ def _search_page(query: LibraryQuery) -> Page:
         else SearchRequest(text=query.text, limit=wanted)
     )
     hits = search(query.filtered, request)[offset:wanted]
-    by_id = selectors.asset_library().in_bulk([hit.asset_id for hit in hits])
+    by_id = tiles_by_id([hit.asset_id for hit in hits])
     more = len(hits) == query.size and wanted < SEARCH_DEPTH
     return Page(
         [by_id[hit.asset_id] for hit in hits if hit.asset_id in by_id],
