@@ -17,6 +17,7 @@ from tests.ugc.factories import (
     RenditionFactory,
     UserFactory,
 )
+from tests.ugc.test_search_query import make_assets
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,18 @@ def test_a_tile_shows_what_the_template_filters_used_to_work_out(client, coordin
     assert f"@ann · {'x' * 59}…</p>" in tile  # 60 characters, the last an ellipsis
     assert 'aria-label="video"' in tile
     assert 'badge m-pending">Pending' in tile
+
+
+def test_more_like_this_on_the_asset_page_leaves_out_the_asset(client, coordinator):
+    original, cousin, unrelated = make_assets(
+        {"caption": "sunset picnic with a linen blanket", "processing_state": "in_review"},
+        {"caption": "evening picnic on a linen throw", "processing_state": "in_review"},
+        {"caption": "ski boots on a snowy slope", "processing_state": "in_review"},
+    )
+    response = client.get(reverse("workspace:asset", args=[original.pk]))
+    similar = [tile.pk for tile in response.context["similar"]]
+    assert original.pk not in similar
+    assert similar[0] == cousin.pk and unrelated.pk in similar
 
 
 def test_bad_filter_is_a_problem_naming_it(client, coordinator):

@@ -79,7 +79,10 @@ def near_duplicates(asset: Asset) -> list[Tile]:
 
 def more_like_this(asset: Asset) -> list[Tile]:
     """The same "more like this" as the search API (an asset without a vector: none)."""
-    hits = search(Asset.objects.exclude(pk=asset.pk), SearchRequest(like=asset.pk, limit=8))
+    # The whole library, unfiltered: search leaves out the asset and its near-duplicates
+    # itself, and a filter (even "not this one") would send it to an exact scan of
+    # every vector instead of the index.
+    hits = search(Asset.objects.all(), SearchRequest(like=asset.pk, limit=MORE_LIKE_THIS))
     found = tiles_by_id([h.asset_id for h in hits])
     return [found[h.asset_id] for h in hits if h.asset_id in found]
 
