@@ -160,19 +160,32 @@ class Channel(virtual.Channel):
 
     def basic_ack(self, delivery_tag, multiple=False):
         message_id = self._message_id(delivery_tag)
-        if message_id is not None:
-            self._execute(f"DELETE FROM {TABLE} WHERE id = %s", (message_id,))  # noqa: S608
-        super().basic_ack(delivery_tag, multiple=multiple)
+        try:
+            if message_id is not None:
+                self._execute(f"DELETE FROM {TABLE} WHERE id = %s", (message_id,))  # noqa: S608
+        finally:
+            self._forget(delivery_tag)
 
     def basic_reject(self, delivery_tag, requeue=False):
         message_id = self._message_id(delivery_tag)
         if message_id is None:
             return super().basic_reject(delivery_tag, requeue=requeue)
-        if requeue:
-            self._make_visible(message_id)
-        else:
-            self._execute(f"DELETE FROM {TABLE} WHERE id = %s", (message_id,))  # noqa: S608
-        return super().basic_reject(delivery_tag, requeue=False)
+        try:
+            if requeue:
+                self._make_visible(message_id)
+            else:
+                self._execute(f"DELETE FROM {TABLE} WHERE id = %s", (message_id,))  # noqa: S608
+        finally:
+            self._forget(delivery_tag)
+        return None
+
+    def _forget(self, delivery_tag) -> None:
+        """Drop a delivery from this channel's prefetch window, even when the database
+        refused the ack or reject: the row stays, hidden until its visibility timeout,
+        and comes back then. Kept in the window, it would hold the worker's prefetch
+        slot forever, and the worker would take no message again after a restart of
+        the database."""
+        super().basic_ack(delivery_tag)
 
     def _make_visible(self, message_id) -> None:
         self._execute(

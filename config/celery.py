@@ -15,6 +15,7 @@ import os
 import kombu.transport
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
+from celery.exceptions import Reject
 from django.conf import settings
 
 from config.queues import DEFAULT_QUEUE, QUEUES, queue_for
@@ -77,6 +78,17 @@ class PlatformTask(DjangoTask):
     @property
     def autoretry_for(self):  # resolved lazily: Django must be set up first
         return transient_errors()
+
+    def retry(self, *args, **kwargs):
+        try:
+            return super().retry(*args, **kwargs)
+        except Reject as reject:
+            # Celery rejects the message for good when it cannot send the retry: with the
+            # broker (or, embedded, the database) down, the task would be lost. Give the
+            # message back instead; it runs again once the broker is reachable.
+            if reject.requeue or not isinstance(reject.reason, transient_errors()):
+                raise
+            raise Reject(reject.reason, requeue=True) from reject
 
 
 app = Celery("ugc_platform", task_cls=PlatformTask)

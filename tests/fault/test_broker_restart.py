@@ -12,11 +12,8 @@ and stops and starts that one. While it is down:
 
 from __future__ import annotations
 
-import http.client
-import json
 import shutil
 import subprocess
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -26,6 +23,7 @@ from rest_framework.authtoken.models import Token
 from config.roles import COORDINATOR
 from tests.analytics.web import batch, free_port, post_batch, start_web
 from tests.conftest import _reset_producer_pools
+from tests.fault.servers import readyz, upload
 from tests.support.worker import Worker, database_env, wait_until
 from tests.ugc.factories import SiteFactory, UserFactory
 from tests.ugc.ingest_support import jpeg_bytes
@@ -84,31 +82,8 @@ def app_on_private_redis(private_redis):
     _reset_producer_pools(app)
 
 
-def _upload(port: int, token: str, name: str, color) -> tuple[int, dict]:
-    boundary = uuid.uuid4().hex
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
-        f'filename="{name}"\r\nContent-Type: image/jpeg\r\n\r\n'
-    ).encode()
-    body += jpeg_bytes(color, size=(64, 48)) + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("POST", "/api/v1/assets/", body=body, headers={
-            "Authorization": f"Token {token}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
-        response = conn.getresponse()
-        return response.status, json.loads(response.read() or b"{}")
-    finally:
-        conn.close()
-
-
-def _readyz(port: int) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", "/readyz")
-        return conn.getresponse().status
-    finally:
-        conn.close()
+def _jpeg(color) -> bytes:
+    return jpeg_bytes(color, size=(64, 48))
 
 
 def test_a_broker_restart_loses_no_upload_and_no_event(
@@ -127,21 +102,21 @@ def test_a_broker_restart_loses_no_upload_and_no_event(
     web = start_web(port, env, tmp_path / "web.log", workers=1)
     worker = Worker(private_redis.url, extra_env={k: v for k, v in env.items() if "MEDIA" in k})
     try:
-        status, before = _upload(port, token, "before.jpg", (200, 30, 30))
+        status, before, _ = upload(port, token, [("before.jpg", _jpeg((200, 30, 30)))])
         assert status == 201, before
         sent = [batch("v_before", 20)]
 
         private_redis.stop()
-        status, during = _upload(port, token, "during.jpg", (30, 30, 200))
+        status, during, _ = upload(port, token, [("during.jpg", _jpeg((30, 30, 200)))])
         assert status == 201, (status, during, web.log_tail())
-        assert _readyz(port) == 503, "readiness says the broker is down"
+        assert readyz(port) == 503, "readiness says the broker is down"
         sent.append(batch("v_during", 20))
         for events in sent:
             status, body, _ = post_batch(port, site.publishable_key, events)
             assert status == 202 and body["accepted"] == len(events), body
 
         private_redis.start()  # empty: whatever was queued before is gone as well
-        assert _readyz(port) == 200
+        assert readyz(port) == 200
         worker.start(tmp_path)
         # The beat task's service, called as the beat would: everything still `received`.
         requeued = requeue_stalled(older_than=timedelta(0))
