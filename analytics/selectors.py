@@ -8,6 +8,11 @@ formulas in analytics.kpis carry through. Platform, product and product-line
 slices of the asset numbers join the asset's platform and accepted tags at read
 time. Reach is the distinct union of the days' visitor hashes (see
 analytics.services.rollups).
+
+Today (UTC) is read from raw events, sessions and orders as the reader asks, not from
+the rollup the beat keeps for it: a period that includes today reads each table
+through rollups.with_today(), the stored rows of the other days plus today's rows
+computed by the rollup's own statements.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from datetime import UTC, date, timedelta
 from functools import partial
 
 from django.db import connection
+from django.utils import timezone
 
 from analytics import kpis
 from analytics.kpis import Period
+from analytics.services import rollups
 
 DIMENSIONS = (
     "all", "asset", "gallery", "product", "product_line", "platform", "channel", "campaign",
@@ -81,7 +88,7 @@ def _where(slice_: Slice, base: str, *, site: bool = True, ugc: bool = True) -> 
 
 
 def _params(slice_: Slice, period: Period) -> dict:
-    return {
+    params = {
         "key": slice_.key,
         "site": slice_.site_id,
         "ugc": slice_.ugc,
@@ -89,6 +96,18 @@ def _params(slice_: Slice, period: Period) -> dict:
         "start": period.start,
         "end": period.end,
     }
+    today = _today_in(period)
+    return params if today is None else {**params, **rollups.today_params(today)}
+
+
+def _today_in(period: Period) -> date | None:
+    today = timezone.now().astimezone(UTC).date()
+    return today if period.start <= today <= period.end else None
+
+
+def _rows(table: str, period: Period) -> str:
+    """What to read `table` from for the period: today's rows from raw events."""
+    return table if _today_in(period) is None else rollups.with_today(table)
 
 
 def _fetch(sql: str, params: dict, by_day: bool, found: dict | None = None) -> dict:
@@ -104,17 +123,19 @@ def _fetch(sql: str, params: dict, by_day: bool, found: dict | None = None) -> d
     return found
 
 
-def _with_distinct(sql: str, table: str, where: str, name: str, params, by_day) -> dict:
-    """The sums, then the distinct count of the rows' visitor hashes (a union of sets,
-    so not a sum) as `name`."""
-    found = _fetch(sql, params, by_day)
+def _with_distinct(select: str, table: str, where: str, name: str, params, by_day) -> dict:
+    """The sums, and the distinct count of the rows' visitor hashes (a union of sets, so
+    not a sum) as `name`: one statement reading the slice's rows once (today's are
+    computed from raw events, which is worth doing once, not twice)."""
     day = "t.day" if by_day else "NULL::date"
     group = "GROUP BY t.day" if by_day else ""
-    union = (
-        f"SELECT {day} AS day, count(DISTINCT v) AS {name} "  # noqa: S608
-        f"FROM {table} t CROSS JOIN LATERAL unnest(t.visitors) v {where} {group}"
+    same_day = "WHERE p.day = t.day" if by_day else ""
+    sql = (
+        f"WITH picked AS MATERIALIZED (SELECT t.* FROM {table} t {where}) "  # noqa: S608
+        f"SELECT {day} AS day, {select}, (SELECT count(DISTINCT v) FROM picked p "
+        f"CROSS JOIN LATERAL unnest(p.visitors) v {same_day}) AS {name} FROM picked t {group}"
     )
-    return _fetch(union, params, by_day, found) if found else found
+    return _fetch(sql, params, by_day)
 
 
 def _grouped(select: str, table: str, where: str, by_day: bool) -> str:
@@ -137,12 +158,11 @@ def asset_counters(
     base = ASSET_FILTERS.get(slice_.dimension)
     if base is None or slice_.ugc is not None:
         return {}
-    table = "analytics_dailyassetstats"
+    table = _rows("analytics_dailyassetstats", period)
     where = "WHERE " + _where(slice_, base, ugc=False)
-    sql = _grouped(ASSET_SELECT, table, where, by_day)
     if not visitors:
-        return _fetch(sql, _params(slice_, period), by_day)
-    return _with_distinct(sql, table, where, "reach", _params(slice_, period), by_day)
+        return _fetch(_grouped(ASSET_SELECT, table, where, by_day), _params(slice_, period), by_day)
+    return _with_distinct(ASSET_SELECT, table, where, "reach", _params(slice_, period), by_day)
 
 
 SESSION_SELECT = f"""
@@ -160,12 +180,12 @@ def session_counters(
     base = TRAFFIC_FILTERS.get(slice_.dimension)
     if base is None:
         return {}
-    table = "analytics_dailysessionstats"
+    table = _rows("analytics_dailysessionstats", period)
     where = "WHERE " + _where(slice_, base)
-    sql = _grouped(SESSION_SELECT, table, where, by_day)
     if not visitors:
+        sql = _grouped(SESSION_SELECT, table, where, by_day)
         return _fetch(sql, _params(slice_, period), by_day)
-    return _with_distinct(sql, table, where, "visitors", _params(slice_, period), by_day)
+    return _with_distinct(SESSION_SELECT, table, where, "visitors", _params(slice_, period), by_day)
 
 
 ORDER_SELECT = """
@@ -192,7 +212,7 @@ def order_counters(slice_: Slice, period: Period, by_day: bool = False) -> dict:
     where = "WHERE " + _where(slice_, base, site=table == "dailyorderstats")
     if slice_.currency is not None:
         where += " AND t.currency = %(currency)s"
-    sql = _grouped(select, f"analytics_{table}", where, by_day)
+    sql = _grouped(select, _rows(f"analytics_{table}", period), where, by_day)
     return _fetch(sql, _params(slice_, period), by_day)
 
 
@@ -291,7 +311,9 @@ def daily_counters(slice_: Slice, period: Period, *, visitors: bool = True) -> d
 
 
 def main_currency(period: Period) -> str | None:
-    """The currency most of the period's orders were in: the default to report in."""
+    """The currency most of the period's orders were in: the default to report in.
+    From the rollup alone (today's row at most a beat old): a few minutes of orders
+    seldom change the majority, and every report asks this first."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT currency FROM analytics_dailyorderstats WHERE day BETWEEN %s AND %s "
@@ -452,7 +474,7 @@ def funnel_steps(slice_: Slice, period: Period) -> list[dict]:
 TOP_ASSETS_SQL = """
 SELECT t.asset_id, sum(t.impressions) AS impressions, sum(t.clicks) AS clicks,
        sum(t.conversions) AS ugc_conversions, sum(t.revenue) AS ugc_revenue
-FROM analytics_dailyassetstats t
+FROM {source} t
 WHERE t.asset_id IS NOT NULL AND {where}
 GROUP BY t.asset_id
 ORDER BY sum(t.revenue) DESC, sum(t.conversions) DESC, sum(t.clicks) DESC, t.asset_id
@@ -462,7 +484,7 @@ TOP_GALLERIES_SQL = """
 SELECT t.gallery, sum(t.gallery_views) AS gallery_views, sum(t.impressions) AS impressions,
        sum(t.clicks) AS clicks, sum(t.conversions) AS ugc_conversions,
        sum(t.revenue) AS ugc_revenue
-FROM analytics_dailyassetstats t
+FROM {source} t
 WHERE t.gallery <> '' AND {where}
 GROUP BY t.gallery
 ORDER BY sum(t.revenue) DESC, sum(t.conversions) DESC, sum(t.clicks) DESC, t.gallery
@@ -474,7 +496,8 @@ def _ranked(sql: str, slice_: Slice, period: Period, limit: int) -> list[dict]:
     where = _where(Slice("all", site_id=slice_.site_id), "TRUE", ugc=False)
     params = {**_params(slice_, period), "limit": limit}
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(where=where), params)
+        source = _rows("analytics_dailyassetstats", period)
+        cursor.execute(sql.format(where=where, source=source), params)
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor]
     for row in rows:

@@ -1,6 +1,6 @@
 """Daily rollups: the KPI tables recomputed for one day from raw events, sessions and orders.
 
-Design (why four tables, and how a day is recomputed):
+Design (why four tables, how a day is recomputed, and how today is read):
 
 - `DailyAssetStats` (day, site, asset, gallery), `DailySessionStats` (day, site,
   channel, campaign, device class, UGC interaction), `DailyOrderStats` (day, site,
@@ -19,6 +19,10 @@ Design (why four tables, and how a day is recomputed):
 - Reach over a range is not additive: rows keep the day's visitors as an array of
   64-bit hashes (`hashtextextended(visitor_id, 0)`), and the reader counts the
   distinct union. Collisions at 64 bits are negligible below billions of visitors.
+- Today is read live: each table's day is one SELECT (ASSET_DAY, SESSION_DAY, ...),
+  which the rollup INSERTs for any day and the KPI reads run as they are for today
+  (`with_today()`), so today's figures come from raw events, sessions and orders at
+  the moment they are asked for, not from the beat's last rollup of today.
 - Incremental: `rollup_pending()` keeps a watermark of the last received event and
   changed order it has seen and recomputes only the days those touch, plus today
   and yesterday (the beat task).
@@ -59,10 +63,13 @@ EVENT_WINDOW = (
     "AND e.client_time >= %(start)s AND e.client_time < %(end)s"
 )
 
-ASSET_ROWS = f"""
-INSERT INTO analytics_dailyassetstats (
-    day, site_id, asset_id, gallery, gallery_views, impressions, clicks, lightbox_opens,
-    product_clicks, conversions, revenue, visitors)
+# Each table's rows for one day come from a SELECT (the *_DAY statements): the
+# rollup INSERTs them, and the KPI reads use them as they are for today (live_rows).
+ASSET_COLUMNS = (
+    "day, site_id, asset_id, gallery, gallery_views, impressions, clicks, lightbox_opens, "
+    "product_clicks, conversions, revenue, visitors"
+)
+ASSET_DAY = f"""
 SELECT %(day)s, e.site_id, e.asset_id, COALESCE(e.gallery, ''),
        count(*) FILTER (WHERE e.type = 'gallery_view'),
        count(*) FILTER (WHERE e.type = 'asset_impression'),
@@ -79,20 +86,22 @@ WHERE {EVENT_WINDOW}
   AND (e.asset_id IS NOT NULL OR e.gallery IS NOT NULL)
 GROUP BY e.site_id, e.asset_id, COALESCE(e.gallery, '')
 """  # noqa: S608
+ASSET_ROWS = f"INSERT INTO analytics_dailyassetstats ({ASSET_COLUMNS}) {ASSET_DAY}"
 
 # Sessions that interacted: their interaction may fall after midnight, so the
 # window runs a day past the session's start day.
-SESSION_ROWS = f"""
+SESSION_COLUMNS = (
+    "day, site_id, channel, campaign, device_class, ugc_interacted, sessions, bounces, "
+    "page_views, duration_seconds, leads, cart_sessions, cart_purchase_sessions, "
+    "purchase_sessions, visitors"
+)
+SESSION_DAY = f"""
 WITH interacted AS (
     SELECT DISTINCT e.site_id, e.session_id
     FROM analytics_event e
     WHERE e.received_at >= %(received_from)s AND e.received_at < %(received_to_late)s
       AND e.client_time >= %(start)s AND e.client_time < %(end_late)s AND {INTERACTION}
 )
-INSERT INTO analytics_dailysessionstats (
-    day, site_id, channel, campaign, device_class, ugc_interacted, sessions, bounces,
-    page_views, duration_seconds, leads, cart_sessions, cart_purchase_sessions,
-    purchase_sessions, visitors)
 SELECT %(day)s, s.site_id, s.channel, lower(s.utm_campaign), s.device_class,
        i.session_id IS NOT NULL,
        count(*),
@@ -110,12 +119,12 @@ LEFT JOIN interacted i ON i.site_id = s.site_id AND i.session_id = s.session_id
 WHERE s.started_at >= %(start)s AND s.started_at < %(end)s
 GROUP BY s.site_id, s.channel, lower(s.utm_campaign), s.device_class, i.session_id IS NOT NULL
 """  # noqa: S608
+SESSION_ROWS = f"INSERT INTO analytics_dailysessionstats ({SESSION_COLUMNS}) {SESSION_DAY}"
 
 # The day's orders with what the other statements need: the buyer's last session
 # before the order (its site, channel, campaign), how many sessions they had, whether
 # they interacted with UGC in the lookback, whether it is the customer's first order.
-DAY_ORDERS = f"""
-CREATE TEMPORARY TABLE rollup_orders ON COMMIT DROP AS
+ORDERS_OF_DAY = f"""
 SELECT o.id, o.currency, o.subtotal, o.discounts, o.refunded_amount,
        o.subtotal - o.discounts - o.refunded_amount AS net,
        last.site_id,
@@ -154,12 +163,14 @@ LEFT JOIN LATERAL (
 WHERE o.created_at_shop >= %(start)s AND o.created_at_shop < %(end)s
   AND o.status <> 'cancelled'
 """  # noqa: S608
+DAY_ORDERS = f"CREATE TEMPORARY TABLE rollup_orders ON COMMIT DROP AS {ORDERS_OF_DAY}"
 
-ORDER_ROWS = """
-INSERT INTO analytics_dailyorderstats (
-    day, site_id, channel, campaign, ugc_interacted, currency, orders, new_customers,
-    gross_revenue, discounts, refunds, net_revenue, sessions_before_purchase,
-    buyers_with_sessions)
+ORDER_COLUMNS = (
+    "day, site_id, channel, campaign, ugc_interacted, currency, orders, new_customers, "
+    "gross_revenue, discounts, refunds, net_revenue, sessions_before_purchase, "
+    "buyers_with_sessions"
+)
+ORDER_DAY = """
 SELECT %(day)s, site_id, channel, campaign, ugc_interacted, currency, count(*),
        count(*) FILTER (WHERE new_customer), sum(subtotal), sum(discounts),
        sum(refunded_amount), sum(net), sum(sessions_before),
@@ -167,10 +178,12 @@ SELECT %(day)s, site_id, channel, campaign, ugc_interacted, currency, count(*),
 FROM rollup_orders
 GROUP BY site_id, channel, campaign, ugc_interacted, currency
 """
+ORDER_ROWS = f"INSERT INTO analytics_dailyorderstats ({ORDER_COLUMNS}) {ORDER_DAY}"
 
-PRODUCT_ROWS = """
-INSERT INTO analytics_dailyproductstats (
-    day, product_id, product_line_id, ugc_interacted, currency, orders, units, revenue)
+PRODUCT_COLUMNS = (
+    "day, product_id, product_line_id, ugc_interacted, currency, orders, units, revenue"
+)
+PRODUCT_DAY = """
 SELECT %(day)s, l.product_id, p.product_line_id, o.ugc_interacted, o.currency,
        count(DISTINCT o.id), sum(l.quantity), sum(l.line_total)
 FROM rollup_orders o
@@ -178,13 +191,11 @@ JOIN commerce_orderline l ON l.order_id = o.id
 JOIN commerce_product p ON p.id = l.product_id
 GROUP BY l.product_id, p.product_line_id, o.ugc_interacted, o.currency
 """
+PRODUCT_ROWS = f"INSERT INTO analytics_dailyproductstats ({PRODUCT_COLUMNS}) {PRODUCT_DAY}"
 
 # Each order counts once for every (site, asset, gallery) its buyer clicked in the
 # lookback: assisted conversions, not shares of credit.
-ASSET_CONVERSIONS = f"""
-INSERT INTO analytics_dailyassetstats AS a (
-    day, site_id, asset_id, gallery, gallery_views, impressions, clicks, lightbox_opens,
-    product_clicks, conversions, revenue, visitors)
+ASSET_CONVERSIONS_DAY = f"""
 SELECT %(day)s, t.site_id, t.asset_id, t.gallery, 0, 0, 0, 0, 0, count(*), sum(t.net), '{{}}'
 FROM (
     SELECT DISTINCT r.id, e.site_id, e.asset_id, COALESCE(e.gallery, '') AS gallery, r.net
@@ -198,9 +209,28 @@ FROM (
       AND e.asset_id IS NOT NULL AND {INTERACTION}
 ) t
 GROUP BY t.site_id, t.asset_id, t.gallery
+"""  # noqa: S608
+ASSET_CONVERSIONS = f"""
+INSERT INTO analytics_dailyassetstats AS a ({ASSET_COLUMNS}) {ASSET_CONVERSIONS_DAY}
 ON CONFLICT (day, site_id, asset_id, gallery) DO UPDATE
 SET conversions = EXCLUDED.conversions, revenue = EXCLUDED.revenue
-"""  # noqa: S608
+"""
+
+# Today's rows, computed from raw events, sessions and orders when read: each table's
+# columns, and its day's rows as one SELECT (the orders of the day as a CTE where the
+# rollup has a temporary table). An asset's conversions stay rows of their own here
+# (the rollup merges them into the asset's row); the readers sum rows either way.
+_WITH_ORDERS = f"WITH rollup_orders AS ({ORDERS_OF_DAY})"
+LIVE_ROWS = {
+    "analytics_dailyassetstats": (
+        ASSET_COLUMNS,
+        f"{ASSET_DAY} UNION ALL ({_WITH_ORDERS} {ASSET_CONVERSIONS_DAY})",
+    ),
+    "analytics_dailysessionstats": (SESSION_COLUMNS, SESSION_DAY),
+    "analytics_dailyorderstats": (ORDER_COLUMNS, f"{_WITH_ORDERS} {ORDER_DAY}"),
+    "analytics_dailyproductstats": (PRODUCT_COLUMNS, f"{_WITH_ORDERS} {PRODUCT_DAY}"),
+}
+LIVE_PREFIX = "live_"
 
 TABLES = (
     "analytics_dailyassetstats",
@@ -238,6 +268,22 @@ def day_bounds(day: date) -> dict:
         "lookback": lookback,
         "lookback_from": start - lookback,
     }
+
+
+def with_today(table: str) -> str:
+    """A FROM item for a rollup table whose rows for today are computed from raw events
+    now, not read from the rollup (at most ANALYTICS_ROLLUP_EVERY_SECONDS old): the
+    stored rows of every other day, then today's. Its parameters: today_params()."""
+    columns, live = LIVE_ROWS[table]
+    today = live.replace("%(", f"%({LIVE_PREFIX}")  # the day's own names, beside the reader's
+    return (
+        f"(SELECT {columns} FROM {table} WHERE day <> %({LIVE_PREFIX}day)s "  # noqa: S608
+        f"UNION ALL SELECT * FROM ({today}) today)"
+    )
+
+
+def today_params(today: date) -> dict:
+    return {LIVE_PREFIX + name: value for name, value in day_bounds(today).items()}
 
 
 def rollup_day(day: date) -> RolledUp:
