@@ -84,7 +84,7 @@ def _facet_base(query, page):
 def bulk_view(request):
     ids = id_list(request.POST)
     outcome, verb = actions.bulk(request.POST.get("action", ""), ids, request.POST, request.user)
-    changed = tiles.tiles(Asset.objects.filter(pk__in=ids).order_by("pk"))
+    changed = tiles.tile_list(Asset.objects.filter(pk__in=ids).order_by("pk"))
     return render(
         request,
         "workspace/_bulk_result.html",

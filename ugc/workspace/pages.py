@@ -29,7 +29,8 @@ from ugc.workspace.tiles import (
     Image,
     Tile,
     image,
-    tiles,
+    tile_assets,
+    tile_list,
     tiles_by_id,
     url_pattern,
 )
@@ -63,18 +64,24 @@ def asset_detail(pk: int) -> Asset:
     )
 
 
+def tiles(queryset) -> list[Asset]:
+    """Assets with what a thumbnail needs (creator, renditions; few columns), in two
+    queries: the dashboard's rankings draw theirs from these (analytics.selectors)."""
+    return list(tile_assets(queryset))
+
+
 def creator_others(asset: Asset) -> list[Tile]:
     if not asset.creator_id:
         return []
     others = Asset.objects.filter(creator_id=asset.creator_id).exclude(pk=asset.pk)
-    return tiles(others.order_by("-created_at")[:CREATOR_OTHERS])
+    return tile_list(others.order_by("-created_at")[:CREATOR_OTHERS])
 
 
 def near_duplicates(asset: Asset) -> list[Tile]:
     related = Q(duplicate_of_id=asset.pk)
     if asset.duplicate_of_id:
         related |= Q(pk=asset.duplicate_of_id) | Q(duplicate_of_id=asset.duplicate_of_id)
-    return tiles(Asset.objects.filter(related).exclude(pk=asset.pk).order_by("pk")[:12])
+    return tile_list(Asset.objects.filter(related).exclude(pk=asset.pk).order_by("pk")[:12])
 
 
 def more_like_this(asset: Asset) -> list[Tile]:

@@ -22,6 +22,7 @@ ALT_CHARS = 90
 TILE_FIELDS = (
     "id",
     "media_type",
+    "source_platform",  # the dashboard's rankings show it beside the thumbnail
     "caption",
     "alt_text",
     "moderation_state",
@@ -66,13 +67,13 @@ def tile_assets(assets: QuerySet[Asset]) -> QuerySet[Asset]:
     )
 
 
-def tiles(assets: QuerySet[Asset]) -> list[Tile]:
+def tile_list(assets: QuerySet[Asset]) -> list[Tile]:
     href = url_pattern("workspace:asset")
     return [tile(asset, href) for asset in tile_assets(assets)]
 
 
 def tiles_by_id(ids: list[int]) -> dict[int, Tile]:
-    return {t.pk: t for t in tiles(Asset.objects.filter(pk__in=ids))}
+    return {t.pk: t for t in tile_list(Asset.objects.filter(pk__in=ids))}
 
 
 def image(asset: Asset) -> Image | None:
