@@ -157,6 +157,24 @@ def test_heic_and_avif_decode():
         assert (picture.width, picture.height) == size
 
 
+def test_an_iphone_heic_taken_upright_is_turned_once():
+    # An iPhone stores a portrait HEIC as landscape pixels turned by the container's
+    # `irot` and says orientation 6 in its EXIF too. pillow-heif applies `irot` and
+    # resets the EXIF tag; turning again by the tag would lay the photo on its side.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    stored = Image.new("RGB", (160, 120), (255, 0, 0))
+    stored.paste((0, 0, 255), (80, 0, 160, 120))  # red left half, blue right half
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned 90 degrees clockwise: the left half on top
+    picture = decode(mf.save_bytes(stored, "HEIF", quality=90, exif=exif.tobytes()), "a.heic")
+    assert (picture.width, picture.height) == (120, 160)
+    top = picture.base.getpixel((60, 5))
+    bottom = picture.base.getpixel((60, 154))
+    assert top[0] > 200 and top[2] < 50 and bottom[2] > 200 and bottom[0] < 50, (top, bottom)
+
+
 def test_renditions_never_upscale_and_use_draft_mode_for_big_jpegs():
     big = mf.jpeg_bytes(mf.photo(600, 400).resize((3000, 2000)))
     picture = decode(big, "big.jpg")
