@@ -209,13 +209,14 @@ def _build_library(n: int) -> None:
     )
     from pgvector.psycopg import register_vector
 
-    from ugc.search.indexes import hnsw_index_name
+    from ugc.search.indexes import model_index_names
 
     embedder = default_embedder()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE ugc_asset CASCADE")
-        # An HNSW index built once over all rows is far faster than one grown row by row.
-        cursor.execute(f"DROP INDEX IF EXISTS {hnsw_index_name(embedder.name)}")
+        # Indexes built once over all rows are far faster than ones grown row by row.
+        for name in model_index_names(embedder.name):
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
     connection.ensure_connection()
     register_vector(connection.connection)  # COPY numpy vectors without text formatting
     rng = np.random.default_rng(2026)
@@ -253,13 +254,13 @@ def _build_library(n: int) -> None:
 
 def _index_library() -> None:
     from ugc.search.embedding import default_embedder
-    from ugc.search.indexes import ensure_hnsw_index
+    from ugc.search.indexes import ensure_model_indexes
 
     embedder = default_embedder()
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '2GB'")
         cursor.execute("SET max_parallel_maintenance_workers = 2")
-        ensure_hnsw_index(connection, embedder.name, embedder.dimensions)
+        ensure_model_indexes(connection, embedder.name, embedder.dimensions)
         cursor.execute("VACUUM ANALYZE ugc_asset")
         cursor.execute("VACUUM ANALYZE ugc_assetembedding")
 

@@ -1,12 +1,16 @@
 """Search: full text with weights and languages, semantic, filtered recall,
 more like this, and the hybrid's explanation."""
 
+import json
+
 import numpy as np
 import pytest
+from django.db import connection, transaction
 
 from ugc.models import Asset, AssetEmbedding, Creator
 from ugc.search.embedding import default_embedder
-from ugc.search.query import SearchRequest, search, vector_hits
+from ugc.search.indexes import covering_index_name, ensure_model_indexes
+from ugc.search.query import SearchRequest, exact_scan, search, vector_hits
 from ugc.services.search_index import embed_assets, refresh_search_vectors
 
 pytestmark = pytest.mark.django_db
@@ -117,14 +121,15 @@ def test_more_like_this_leaves_out_the_asset_and_its_near_duplicates():
     assert found[0] == cousin.pk and unrelated.pk in found
 
 
-def test_a_selective_filter_still_fills_the_page():
-    """1% of 3,000 assets pass the filter: the page is full and exactly right."""
+def one_percent_library(rng, n=3000):
+    """n assets with random unit vectors; every hundredth one is on TikTok."""
     embedder = default_embedder()
-    rng = np.random.default_rng(7)
+    # Before the rows: an index cannot be made in a transaction that wrote to its table.
+    ensure_model_indexes(connection, embedder.name, embedder.dimensions)
     assets = Asset.objects.bulk_create(
         [
             Asset(media_type="image", source_platform="tiktok" if i % 100 == 0 else "instagram")
-            for i in range(3000)
+            for i in range(n)
         ]
     )
     vectors = rng.normal(size=(len(assets), embedder.dimensions)).astype(np.float32)
@@ -135,6 +140,14 @@ def test_a_selective_filter_still_fills_the_page():
             for asset, vector in zip(assets, vectors, strict=True)
         ]
     )
+    return assets, vectors
+
+
+def test_a_selective_filter_still_fills_the_page():
+    """1% of 3,000 assets pass the filter: the page is full and exactly right."""
+    embedder = default_embedder()
+    rng = np.random.default_rng(7)
+    assets, vectors = one_percent_library(rng)
     query = rng.normal(size=embedder.dimensions).astype(np.float32)
 
     hits = vector_hits(Asset.objects.filter(source_platform="tiktok"), query, embedder, 24)
@@ -144,6 +157,39 @@ def test_a_selective_filter_still_fills_the_page():
     exact = [assets[chosen[i]].pk for i in np.argsort(distances)[:24]]
     assert len(hits) == 24
     assert [asset_id for asset_id, _ in hits] == exact
+    assert np.allclose([d for _, d in hits], np.sort(distances)[:24], atol=1e-5)
+
+
+def plan_nodes(plan):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_exact_scan_reads_filtered_vectors_from_the_covering_index_alone():
+    """The 1% path touches only the filtered assets' index entries: an index-only scan of
+    the model's covering index, no heap fetch, no scan of the embedding table."""
+    embedder = default_embedder()
+    rng = np.random.default_rng(3)
+    one_percent_library(rng)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE ugc_assetembedding")  # what autovacuum keeps up
+        cursor.execute("VACUUM ANALYZE ugc_asset")
+    query = rng.normal(size=embedder.dimensions).astype(np.float32)
+    sql, params = exact_scan(Asset.objects.filter(source_platform="tiktok"), query, embedder, 24)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    nodes = list(plan_nodes(plan[0]["Plan"]))
+    on_embeddings = [n for n in nodes if n.get("Relation Name") == "ugc_assetembedding"]
+    assert [n["Node Type"] for n in on_embeddings] == ["Index Only Scan"], nodes
+    probe = on_embeddings[0]
+    assert probe["Index Name"] == covering_index_name(embedder.name)
+    assert probe["Heap Fetches"] == 0
+    assert probe["Actual Rows"] * probe["Actual Loops"] == 30  # the filtered assets, no more
 
 
 def test_an_unfiltered_semantic_query_uses_the_index_and_keeps_recall():

@@ -161,25 +161,16 @@ def vector_hits(
     exclude: tuple[int, ...] = (),
 ) -> list[tuple[int, float]]:
     """Nearest assets by cosine distance among `assets`, keeping recall under filters."""
-    expr = vector_expression(embedder.dimensions)
-    query_vector = f"%s::vector({int(embedder.dimensions)})"
     filtered = _filter_sql(assets)
-    exclusion = "AND e.asset_id <> ALL(%s)" if exclude else ""
-    base_params: list = [embedder.name]
-    membership = ""
-    if filtered is not None:
-        membership = f"AND e.asset_id IN ({filtered[0]})"
-        base_params += list(filtered[1])
-    if exclude:
-        base_params.append(list(exclude))
-    literal = _vector_literal(vector)
-
     with transaction.atomic(), connection.cursor() as cursor:
-        strategy = "index"
         rows = estimated_rows(*filtered) if filtered is not None else None
         if rows is not None and rows <= EXACT_SCAN_MAX:
-            strategy = "exact"
-        elif rows is not None and supports_iterative_scan():
+            # Serial: parallel workers would ship each candidate's vector through a
+            # queue, which cost more than the few thousand distances themselves.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute(*exact_scan(assets, vector, embedder, limit, exclude=exclude))
+            return _rows(cursor)
+        if rows is not None and supports_iterative_scan():
             cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
         else:
             share = 1.0
@@ -188,40 +179,67 @@ def vector_hits(
                 share = min(1.0, rows / total)
             ef = int(min(EF_SEARCH_MAX, max(EF_SEARCH_MIN, 4 * limit / share)))
             cursor.execute(f"SET LOCAL hnsw.ef_search = {ef}")
-
-        # "+ 0": an ORDER BY the HNSW index cannot serve, so every distance is exact
-        # (cheaper than a materialised CTE, which copied every candidate's vector).
-        exact_sql = f"""
-            SELECT e.asset_id, {expr} <=> {query_vector} AS distance
-            FROM ugc_assetembedding e
-            WHERE e.model = %s {membership} {exclusion}
-            ORDER BY ({expr} <=> {query_vector}) + 0, e.asset_id
-            LIMIT %s
-        """  # noqa: S608 (expressions are built from integers; values are parameters)
-        exact_params = [literal, *base_params, literal, limit]
-        if strategy == "exact":
-            # Serial: parallel workers would ship each candidate's vector through a
-            # queue, which cost more than the few thousand distances themselves.
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            cursor.execute(exact_sql, exact_params)
-            return _rows(cursor)
+        sql, params = _candidates(assets, vector, embedder, exclude)
+        expr, query_vector = _distance_parts(embedder)
         cursor.execute(
-            f"""
-            SELECT e.asset_id, {expr} <=> {query_vector} AS distance
-            FROM ugc_assetembedding e
-            WHERE e.model = %s {membership} {exclusion}
-            ORDER BY {expr} <=> {query_vector}
-            LIMIT %s
-            """,  # noqa: S608 (as above)
-            [literal, *base_params, literal, limit],
+            f"{sql} ORDER BY {expr} <=> {query_vector} LIMIT %s",
+            [*params, _vector_literal(vector), limit],
         )
         hits = _rows(cursor)
         if len(hits) < limit:
             # The graph walk ran dry (a filter, or a hard corner of the space):
             # a short page is wrong when more rows match, so count them exactly.
-            cursor.execute(exact_sql, exact_params)
+            cursor.execute(*exact_scan(assets, vector, embedder, limit, exclude=exclude))
             hits = _rows(cursor)
         return hits
+
+
+def exact_scan(
+    assets: QuerySet[Asset],
+    vector: np.ndarray,
+    embedder: TextEmbedder,
+    limit: int,
+    *,
+    exclude: tuple[int, ...] = (),
+) -> tuple[str, list]:
+    """SQL and parameters of the exact top-`limit` among `assets`.
+
+    Each distance is exact and computed once: the subquery (kept apart by OFFSET 0)
+    cannot be served by the HNSW index, and the outer ORDER BY sorts its output. Under
+    a filter, each filtered asset's vector is read from the model's covering index
+    (ugc/search/indexes.py), so the plan visits no table row it does not need.
+    """
+    sql, params = _candidates(assets, vector, embedder, exclude)
+    return (
+        f"SELECT asset_id, distance FROM ({sql} OFFSET 0) AS candidates "  # noqa: S608 (as below)
+        "ORDER BY distance, asset_id LIMIT %s",
+        [*params, limit],
+    )
+
+
+def _distance_parts(embedder: TextEmbedder) -> tuple[str, str]:
+    """The indexed expression and the query vector's placeholder, in one dimension."""
+    return vector_expression(embedder.dimensions), f"%s::vector({int(embedder.dimensions)})"
+
+
+def _candidates(
+    assets: QuerySet[Asset], vector: np.ndarray, embedder: TextEmbedder, exclude: tuple[int, ...]
+) -> tuple[str, list]:
+    """SELECT asset_id, distance of the model's vectors among `assets`, unordered."""
+    expr, query_vector = _distance_parts(embedder)
+    params: list = [_vector_literal(vector), embedder.name]
+    sql = (
+        f"SELECT e.asset_id, {expr} <=> {query_vector} AS distance "  # noqa: S608 (integers)
+        "FROM ugc_assetembedding e WHERE e.model = %s"
+    )
+    filtered = _filter_sql(assets)
+    if filtered is not None:
+        sql += f" AND e.asset_id IN ({filtered[0]})"
+        params += list(filtered[1])
+    if exclude:
+        sql += " AND e.asset_id <> ALL(%s)"
+        params.append(list(exclude))
+    return sql, params
 
 
 def _rows(cursor) -> list[tuple[int, float]]:

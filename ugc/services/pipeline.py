@@ -214,6 +214,9 @@ def process(asset_id: int) -> str:
         from ugc.services.moderation import apply_auto_rules
 
         apply_auto_rules(asset)
+        from ugc.services.search_index import request_picture_indexing
+
+        request_picture_indexing(asset.pk)
         return "done"
 
 

@@ -7,14 +7,21 @@ embedding is recomputed only when the text it came from changed.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from django.db import connection, transaction
 
 from ugc.models import Asset, AssetEmbedding
-from ugc.search.embedding import TextEmbedder, asset_text, default_embedder
-from ugc.search.indexes import ensure_hnsw_index
+from ugc.search.embedding import (
+    Source,
+    TextEmbedder,
+    asset_text,
+    backend_sees_images,
+    default_embedder,
+    embed_sources,
+    sees_images,
+)
+from ugc.search.indexes import ensure_model_indexes
 
 # Asset language (BCP 47 primary subtag) -> PostgreSQL text search configuration.
 LANGUAGE_CONFIGS = {
@@ -113,39 +120,52 @@ def embedding_text(asset: Asset) -> str:
     )
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+PICTURE_MIN_WIDTH = 224  # what CLIP-like image towers look at
+
+
+def embedding_picture(asset: Asset) -> str:
+    """The image rendition an image-seeing model looks at (a video's poster too): the
+    smallest one wide enough, else the widest; "" before processing made any."""
+    stills = sorted(
+        (r for r in asset.renditions.all() if r.kind == "image" and r.file), key=lambda r: r.width
+    )
+    wide = [r for r in stills if r.width >= PICTURE_MIN_WIDTH]
+    chosen = wide[0] if wide else (stills[-1] if stills else None)
+    return chosen.file.name if chosen else ""
 
 
 def upsert_embeddings(table, owner: str, texts: dict, embedder: TextEmbedder) -> dict:
-    """Embed each owner's text into `table` (AssetEmbedding or ProductEmbedding).
+    """Embed each owner's text (or Source) into `table` (AssetEmbedding or ProductEmbedding).
 
-    `texts` maps owner object -> text. Text that did not change since it was
-    embedded is skipped; an owner with no words loses its vector of this model
-    (it no longer describes the owner). Returns counts: embedded, unchanged, empty.
+    `texts` maps owner object -> text or Source. A source that did not change since it
+    was embedded is skipped; an owner with nothing to embed loses its vector of this
+    model (it no longer describes the owner). Returns counts: embedded, unchanged, empty.
     """
     if table is AssetEmbedding:  # products are few: an exact scan serves them
-        ensure_hnsw_index(connection, embedder.name, embedder.dimensions)
+        ensure_model_indexes(connection, embedder.name, embedder.dimensions)
     known = dict(
         table.objects.filter(**{f"{owner}__in": list(texts)}, model=embedder.name).values_list(
             f"{owner}_id", "source_hash"
         )
     )
     todo, empty, unchanged = [], [], 0
-    for obj, text in texts.items():
-        if not text.strip():
+    for obj, value in texts.items():
+        source = value if isinstance(value, Source) else Source(value)
+        if source.is_empty():
             empty.append(obj.pk)
-        elif known.get(obj.pk) == _digest(text):
+        elif known.get(obj.pk) == source.digest():
             unchanged += 1
         else:
-            todo.append((obj, text))
+            todo.append((obj, source))
     table.objects.filter(**{f"{owner}_id__in": empty}, model=embedder.name).delete()
     if todo:
-        vectors = embedder.embed_texts([text for _, text in todo])
+        vectors = embed_sources(embedder, [source for _, source in todo])
         table.objects.bulk_create(
             [
-                table(**{owner: obj}, model=embedder.name, vector=vector, source_hash=_digest(text))
-                for (obj, text), vector in zip(todo, vectors, strict=True)
+                table(
+                    **{owner: obj}, model=embedder.name, vector=vector, source_hash=source.digest()
+                )
+                for (obj, source), vector in zip(todo, vectors, strict=True)
             ],
             update_conflicts=True,
             unique_fields=[owner, "model"],
@@ -156,13 +176,21 @@ def upsert_embeddings(table, owner: str, texts: dict, embedder: TextEmbedder) ->
 
 @transaction.atomic
 def embed_assets(asset_ids: Iterable[int], *, embedder: TextEmbedder | None = None) -> dict:
-    """Embed these assets' text under the current model (see upsert_embeddings)."""
-    assets = Asset.objects.filter(pk__in=list(asset_ids)).prefetch_related("product_tags__product")
+    """Embed these assets under the current model (see upsert_embeddings): their words,
+    and their picture when the model sees images."""
+    embedder = embedder or default_embedder()
+    pictures = sees_images(embedder)
+    assets = Asset.objects.filter(pk__in=list(asset_ids)).prefetch_related(
+        "product_tags__product", *(["renditions"] if pictures else [])
+    )
     return upsert_embeddings(
         AssetEmbedding,
         "asset",
-        {asset: embedding_text(asset) for asset in assets},
-        embedder or default_embedder(),
+        {
+            asset: Source(embedding_text(asset), embedding_picture(asset) if pictures else "")
+            for asset in assets
+        },
+        embedder,
     )
 
 
@@ -180,3 +208,10 @@ def request_indexing(asset_ids: Iterable[int]) -> None:
         # Robust: a broker that is down must not turn a stored upload into a 500; the
         # pipeline's requeue_stalled() asks for these assets' indexing again.
         transaction.on_commit(lambda batch=batch: embed_assets.delay(batch), robust=True)
+
+
+def request_picture_indexing(asset_id: int) -> None:
+    """After processing made an asset's renditions: a model that sees images embeds the
+    asset again, now with its picture (a text-only model has nothing new to see)."""
+    if backend_sees_images():
+        request_indexing([asset_id])
