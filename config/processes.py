@@ -1,9 +1,12 @@
 """Child processes of `manage.py demo`: start them, watch them, stop them cleanly.
 
-Each child runs in its own session so that Ctrl-C reaches only the demo,
-which then stops the children in order (web first, then the worker, which
-finishes its current task). Each child also gets SIGTERM from the kernel if
-the demo itself dies, so no worker outlives it.
+Each child runs in its own session so that Ctrl-C reaches only the demo, which
+then stops all the children at once. The worker gets a cold shutdown (SIGQUIT): its
+tasks are acknowledged late, so one cut short goes back to the queue and runs again
+at the next start, where a warm shutdown waited 9-35 s for a running rescoring or
+attribution task (and Celery does not turn a warm shutdown under way into a cold
+one). Each child also gets SIGTERM from the kernel if the demo itself dies, so no
+worker outlives it.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Child:
     log_path: Path
     stop_signal: int = signal.SIGTERM
     process: subprocess.Popen | None = None
+    _stop_sent_at: float | None = None
 
     def start(self, env: dict[str, str], cwd: Path) -> Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,18 +65,40 @@ class Child:
             return ""
 
     def stop(self, timeout: float = 30) -> None:
-        if not self.running():
+        self.send_stop()
+        self.wait_stopped(timeout)
+
+    def send_stop(self) -> None:
+        """Ask the child to stop, without waiting (see stop_all)."""
+        if self.running():
+            os.killpg(self.process.pid, self.stop_signal)
+            self._stop_sent_at = time.monotonic()
+
+    def wait_stopped(self, timeout: float = 30) -> None:
+        """Wait for a child asked to stop; killed when it takes longer than timeout."""
+        if self._stop_sent_at is None:
             return
-        os.killpg(self.process.pid, self.stop_signal)
         try:
-            self.process.wait(timeout=timeout)
+            self.process.wait(timeout=max(0.0, self._stop_sent_at + timeout - time.monotonic()))
         except subprocess.TimeoutExpired:
             self.kill()
+        self._stop_sent_at = None
+        # Whatever it forked and left behind (a pool child) goes with it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def kill(self) -> None:
         """SIGKILL the whole process group: the process and any children it forked."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
+
+
+def stop_all(children: list[Child], timeout: float = 30) -> None:
+    """Stop children together: the slowest one's stop is the whole stop's time."""
+    for child in children:
+        child.send_stop()
+    for child in children:
+        child.wait_stopped(timeout)
 
 
 def python(*args: str) -> list[str]:

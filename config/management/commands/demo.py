@@ -76,9 +76,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         finally:
             self.step("shutdown", "stopping the storefront, the web server and the worker")
-            for child in reversed(children):
-                child.stop()
-            self.step("shutdown", "done; the embedded database stops with its last user")
+            stopping = time.monotonic()
+            processes.stop_all(children)
+            took = time.monotonic() - stopping
+            self.step("shutdown", f"done in {took:.1f} s; the database stops with its last user")
 
     def children(self, host: str, port: int, concurrency: int) -> list[processes.Child]:
         logs = settings.DATA_DIR / "logs"
@@ -94,6 +95,9 @@ class Command(BaseCommand):
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ),
             logs / "worker.log",
+            # Cold: what it was running goes back to the queue (late acks) for the next
+            # start, instead of a warm shutdown waiting for it (config/processes.py).
+            stop_signal=signal.SIGQUIT,
         )
         web = processes.Child(
             "web",
