@@ -83,18 +83,22 @@ def main() -> int:
         parser.error(f"no benchmark named {', '.join(sorted(unknown))} (see --list)")
 
     run = report.Run(scale=args.scale)
+    order = [fn.__name__ for fn in registry.BENCHMARKS]
+    written: list = []
     for bench in chosen:
         try:
             result = bench()
         except Exception:  # one broken benchmark must not hide the others
             run.failed(bench.__name__, traceback.format_exc(limit=3))
             print(f"{bench.__name__:<34} FAILED\n{run.errors[-1]['error']}", flush=True)
-            continue
-        run.add(bench.__name__, result)
-        print(result.line(), flush=True)
-    if not args.no_write:
-        for path in run.write(order=[fn.__name__ for fn in registry.BENCHMARKS]):
-            print(f"wrote {path}")
+        else:
+            run.add(bench.__name__, result)
+            print(result.line(), flush=True)
+        if not args.no_write:
+            # After each one: a long run stopped half-way keeps what it measured.
+            written = run.write(order=order)
+    for path in written:
+        print(f"wrote {path}")
     return 0 if run.all_met else 1
 
 

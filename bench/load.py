@@ -1,16 +1,20 @@
 """Load: the public gallery and collect endpoints held at a steady rate for 60 s.
 
-A real gunicorn (2 sync workers, DEBUG off) on loopback serves a site with a
-gallery of publishable assets. A paced client sends BENCH_LOAD_RATE requests per
-second (default 100: three gallery reads for each collect batch of 10 events) for
-BENCH_LOAD_SECONDS (default 60). Latency counts from each request's scheduled
-moment, not from when a busy client got round to it, so a server that falls
-behind shows in the p99 instead of slowing the client down.
+A real gunicorn, configured as production runs it (gthread, 2 workers x 8 threads,
+DEBUG off), on loopback serves a site with a gallery of publishable assets. A paced
+client sends BENCH_LOAD_RATE requests per second (default 100: three gallery reads
+for each collect batch of 10 events), BENCH_LOAD_SECONDS in all (default 60).
+Latency counts from each request's scheduled moment, not from when a busy client got
+round to it, so a server that falls behind shows in the p99 instead of slowing the
+client down.
 
-The ceiling is the same client at an idle pace (8 requests/s for 15 s) against the
-same server in the same run: ratio = p99 under load / p99 unloaded, goal <= 2.
-Goals beside the ratio: no error answer, and every acknowledged event stored
-(lost = 0).
+The ceiling is the same client at an idle pace (IDLE_RATE requests/s) against the
+same server: ratio = p99 under load / p99 unloaded, goal <= 2. The two are measured
+in alternating rounds of equal length (loaded, idle, loaded, idle ...): this
+machine is shared, and its background load moves over minutes, so a ceiling timed
+only before the load (as this bench first did, 120 requests in 15 s, its p99 the
+second-slowest answer) compared two different machines. Goals beside the ratio: no
+error answer, and every acknowledged event stored (lost = 0).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from bench.registry import Result, benchmark
 
 RATE = float(os.environ.get("BENCH_LOAD_RATE", "100"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
-IDLE_RATE, IDLE_SECONDS = 8.0, 15.0
+IDLE_RATE = 20.0
+ROUNDS = 6  # loaded and idle rounds, alternating
 CLIENT_THREADS = 16
 COLLECT_EVERY = 4  # one request in four is a collect batch; the rest gallery reads
 BATCH = 10
@@ -40,6 +45,11 @@ class LoadReport:
     errors: list[str] = field(default_factory=list)
     acknowledged_events: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, other: LoadReport) -> None:
+        self.latencies_ms += other.latencies_ms
+        self.errors += other.errors
+        self.acknowledged_events += other.acknowledged_events
 
     @property
     def sent(self) -> int:
@@ -157,7 +167,8 @@ def _server(port: int, log):
 
     argv = python(
         "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", "2", "--worker-class", "sync", "--log-level", "warning", "--timeout", "120",
+        "--workers", "2", "--worker-class", "gthread", "--threads", "8",  # as docker/Dockerfile
+        "--log-level", "warning", "--timeout", "120",
     )  # fmt: skip
     env = {
         **os.environ,
@@ -173,6 +184,15 @@ def _server(port: int, log):
     return child
 
 
+def _alternating(port: int, key: str, slug: str) -> tuple[LoadReport, LoadReport]:
+    """(idle, loaded): ROUNDS rounds of each, as long, loaded first."""
+    idle, loaded = LoadReport(), LoadReport()
+    for _ in range(ROUNDS):
+        loaded.add(paced_load(port, key, slug, RATE, SECONDS / ROUNDS))
+        idle.add(paced_load(port, key, slug, IDLE_RATE, SECONDS / ROUNDS))
+    return idle, loaded
+
+
 @benchmark
 def load_public_endpoints() -> Result:
     import tempfile
@@ -185,9 +205,7 @@ def load_public_endpoints() -> Result:
             web = _server(port, Path(tmp) / "web.log")
             try:
                 warm = paced_load(port, site.publishable_key, gallery.slug, 20, 3)
-                idle = paced_load(port, site.publishable_key, gallery.slug, IDLE_RATE,
-                                  IDLE_SECONDS)  # fmt: skip
-                loaded = paced_load(port, site.publishable_key, gallery.slug, RATE, SECONDS)
+                idle, loaded = _alternating(port, site.publishable_key, gallery.slug)
             finally:
                 web.stop()
         stored = _stored_events(site.id)
@@ -205,7 +223,8 @@ def load_public_endpoints() -> Result:
         goals_met=errors == 0 and lost == 0,
         note=(
             f"{loaded.sent:,} requests at {RATE:g}/s for {SECONDS:g} s (a quarter are collect "
-            f"batches of {BATCH}); errors {errors}; events acknowledged {acknowledged:,}, "
-            f"lost {lost}; p99 {loaded.p99_ms():.1f} ms loaded vs {idle.p99_ms():.1f} ms idle"
+            f"batches of {BATCH}), {idle.sent:,} at {IDLE_RATE:g}/s idle, in {ROUNDS} alternating "
+            f"rounds; errors {errors}; events acknowledged {acknowledged:,}, lost {lost}; "
+            f"p99 {loaded.p99_ms():.1f} ms loaded vs {idle.p99_ms():.1f} ms idle"
         ),
     )
