@@ -95,7 +95,11 @@ def more_like_this(asset: Asset) -> list[Tile]:
 
 
 def score_parts(asset: Asset) -> AssetScore | None:
-    return AssetScore.objects.filter(asset=asset).first()
+    # Read with the asset (asset_library() selects its score): no query of its own.
+    try:
+        return asset.score
+    except AssetScore.DoesNotExist:
+        return None
 
 
 def daily_kpis(asset: Asset, days: int = 30) -> list[dict]:

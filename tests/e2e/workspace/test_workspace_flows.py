@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.workspace.conftest import log_in, pictured_asset
+from tests.support.procs import ROOT
 from tests.ugc.factories import ProductFactory
 from ugc.models import Asset, ModerationState, ProductTag, RejectionReason
 from ugc.services.search_index import refresh_search_vectors
@@ -104,3 +105,37 @@ def test_keyboard_review_of_ten_assets(page, coordinator, workspace):
     rejected = Asset.objects.filter(moderation_state=ModerationState.REJECTED)
     second = RejectionReason.objects.filter(active=True).order_by("label")[1]
     assert {a.rejection_reason_id for a in rejected} == {second.pk}
+
+
+def test_the_asset_page_draws_its_kpis_with_the_shared_chart_chunk(page, coordinator, workspace):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ugc.models import AssetPerformance
+
+    asset = pictured_asset(3, caption="with numbers")
+    today = timezone.now().date()
+    AssetPerformance.objects.bulk_create(
+        AssetPerformance(
+            asset=asset, day=today - timedelta(days=n), source="rollup",
+            gallery_impressions=100 + n, clicks=n, updated_at=timezone.now(),
+        )
+        for n in range(5)
+    )  # fmt: skip
+    scripts = []
+    page.on("request", lambda r: scripts.append(r.url) if r.url.endswith(".js") else None)
+
+    chunks = ROOT / "ugc" / "static" / "ugc" / "workspace" / "chunks"
+    chart_js = next(p.name for p in chunks.iterdir() if b"Chart.js v" in p.read_bytes())
+
+    log_in(page, workspace.url)
+    expect(page.locator("#grid .tile")).to_have_count(1)
+    assert not [url for url in scripts if chart_js in url], "the library loaded Chart.js"
+
+    page.goto(f"{workspace.url}/workspace/assets/{asset.pk}")
+    # Chart.js sizes the canvas it draws on; the chunk came by dynamic import.
+    expect(page.locator("#kpi-chart")).to_have_attribute("style", re.compile("box-sizing"))
+    assert [url for url in scripts if chart_js in url]
+    page.locator("#kpi-chart").scroll_into_view_if_needed()
+    page.screenshot_as("kpis")
