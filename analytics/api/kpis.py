@@ -2,7 +2,8 @@
 
 Thin: validate the query, call a selector or service, answer JSON or CSV
 (`?format=csv` or `Accept: text/csv`). Numbers come from the daily rollups that
-Celery beat keeps (today's row is at most ANALYTICS_ROLLUP_EVERY_SECONDS old).
+Celery beat keeps, and today's from raw events, sessions and orders as asked
+(analytics.selectors).
 """
 
 from __future__ import annotations
