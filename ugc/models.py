@@ -269,7 +269,8 @@ class Asset(models.Model):
             models.Index(fields=["processing_state", "moderation_state", "rights_state"]),
             models.Index(fields=["source_platform", "-created_at"]),
             models.Index(fields=["content_type", "-created_at"]),
-            models.Index(fields=["perceptual_hash"]),
+            # Near-duplicates are found through the bands (ugc/services/duplicates.py);
+            # nothing looks a pHash up by equality, so it has no B-tree of its own.
             GinIndex(fields=["perceptual_hash_bands"], name="asset_phash_bands_gin"),
             models.Index(fields=["-posted_at"]),
             GinIndex(fields=["hashtags"], name="asset_hashtags_gin"),
