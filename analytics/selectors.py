@@ -361,12 +361,17 @@ def _session_conversion(slice_: Slice, period: Period):
     return kpis.ratio(found.get("purchase_sessions"), found.get("sessions"))
 
 
-def timeseries(slice_: Slice, period: Period, *, visitors: bool = True) -> list[dict]:
+def timeseries(
+    slice_: Slice, period: Period, *, visitors: bool = True, days: dict | None = None
+) -> list[dict]:
     """One row per day with data: that day's KPIs (reach is per day here; None without
-    `visitors`)."""
+    `visitors`). `days`: daily counters already read over a range that holds the period."""
+    if days is None:
+        days = daily_counters(slice_, period, visitors=visitors)
     return [
         {"day": day, "kpis": kpis.funnel(values)}
-        for day, values in daily_counters(slice_, period, visitors=visitors).items()
+        for day, values in days.items()
+        if period.start <= day <= period.end
     ]
 
 
@@ -447,13 +452,33 @@ FUNNEL_STEPS = (
 )
 
 
-def funnel_steps(slice_: Slice, period: Period) -> list[dict]:
+def funnel_days(slice_: Slice, period: Period) -> dict[date, dict]:
+    """The sums per day over the period and the previous one of equal length (no
+    distinct visitors): one read of each rollup gives the funnel both its periods and
+    the day-by-day chart its rows."""
+    return daily_counters(slice_, Period(period.previous().start, period.end), visitors=False)
+
+
+def summed(days: dict[date, dict], period: Period) -> dict:
+    """The period's counters from its days' sums: a sum of sums is the sum."""
+    found: dict = {name: None for name in kpis.COUNTERS}
+    for day, values in days.items():
+        if period.start <= day <= period.end:
+            for name, value in values.items():
+                if value is not None:
+                    found[name] = value if found[name] is None else found[name] + value
+    return found
+
+
+def funnel_steps(slice_: Slice, period: Period, days: dict | None = None) -> list[dict]:
     """Awareness → consideration → purchase for the period and the previous period of
     equal length: each step's count, the rate from the step before it (skipping a step
-    the slice does not measure) and the relative change against the previous period."""
-    # The steps are sums; no distinct visitor count is needed.
-    current = kpis.funnel(counters(slice_, period, visitors=False))
-    previous = kpis.funnel(counters(slice_, period.previous(), visitors=False))
+    the slice does not measure) and the relative change against the previous period.
+    `days`: funnel_days() already read for the same slice and period."""
+    # The steps are rollup sums (no platform snapshots, no distinct visitors).
+    days = funnel_days(slice_, period) if days is None else days
+    current = kpis.funnel(summed(days, period))
+    previous = kpis.funnel(summed(days, period.previous()))
     steps, before = [], None
     for name, stage, kpi in FUNNEL_STEPS:
         value, earlier = current[stage][kpi], previous[stage][kpi]
@@ -471,47 +496,63 @@ def funnel_steps(slice_: Slice, period: Period) -> list[dict]:
     return steps
 
 
-TOP_ASSETS_SQL = """
-SELECT t.asset_id, sum(t.impressions) AS impressions, sum(t.clicks) AS clicks,
-       sum(t.conversions) AS ugc_conversions, sum(t.revenue) AS ugc_revenue
-FROM {source} t
-WHERE t.asset_id IS NOT NULL AND {where}
-GROUP BY t.asset_id
-ORDER BY sum(t.revenue) DESC, sum(t.conversions) DESC, sum(t.clicks) DESC, t.asset_id
-LIMIT %(limit)s
+# Both rankings from one read of the asset rollup: its rows grouped by asset and by
+# gallery at once (GROUPING SETS), each grouping ranked on its own and cut at the limit.
+RANKINGS_SQL = """
+WITH sums AS (
+    SELECT t.asset_id, t.gallery, GROUPING(t.asset_id) AS by_gallery,
+           sum(t.gallery_views) AS gallery_views, sum(t.impressions) AS impressions,
+           sum(t.clicks) AS clicks, sum(t.conversions) AS ugc_conversions,
+           sum(t.revenue) AS ugc_revenue
+    FROM {source} t
+    WHERE {where}
+    GROUP BY GROUPING SETS ((t.asset_id), (t.gallery))
+), ranked AS (
+    SELECT s.*, row_number() OVER (
+        PARTITION BY s.by_gallery
+        ORDER BY s.ugc_revenue DESC, s.ugc_conversions DESC, s.clicks DESC, s.asset_id, s.gallery
+    ) AS place
+    FROM sums s
+    WHERE CASE WHEN s.by_gallery = 1 THEN s.gallery <> '' ELSE s.asset_id IS NOT NULL END
+)
+SELECT * FROM ranked WHERE place <= %(limit)s ORDER BY by_gallery, place
 """
-TOP_GALLERIES_SQL = """
-SELECT t.gallery, sum(t.gallery_views) AS gallery_views, sum(t.impressions) AS impressions,
-       sum(t.clicks) AS clicks, sum(t.conversions) AS ugc_conversions,
-       sum(t.revenue) AS ugc_revenue
-FROM {source} t
-WHERE t.gallery <> '' AND {where}
-GROUP BY t.gallery
-ORDER BY sum(t.revenue) DESC, sum(t.conversions) DESC, sum(t.clicks) DESC, t.gallery
-LIMIT %(limit)s
-"""
+ASSET_RANKED = ("asset_id", "impressions", "clicks", "ugc_conversions", "ugc_revenue")
+GALLERY_RANKED = (
+    "gallery", "gallery_views", "impressions", "clicks", "ugc_conversions", "ugc_revenue",
+)  # fmt: skip
 
 
-def _ranked(sql: str, slice_: Slice, period: Period, limit: int) -> list[dict]:
+def rankings(slice_: Slice, period: Period, limit: int = 10) -> dict[str, list[dict]]:
+    """{"assets": top_assets rows, "galleries": top_galleries rows} in one pass over the
+    asset rollup (and three queries for the assets and the galleries' titles)."""
     where = _where(Slice("all", site_id=slice_.site_id), "TRUE", ugc=False)
     params = {**_params(slice_, period), "limit": limit}
     with connection.cursor() as cursor:
         source = _rows("analytics_dailyassetstats", period)
-        cursor.execute(sql.format(where=where, source=source), params)
+        cursor.execute(RANKINGS_SQL.format(where=where, source=source), params)
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor]
-    for row in rows:
-        row["click_through_rate"] = kpis.ratio(row["clicks"], row["impressions"])
-        row["ugc_assisted_orders"] = row.pop("ugc_conversions")
-        row["ugc_assisted_revenue"] = kpis.money(row.pop("ugc_revenue"))
-    return rows
+    assets = [_ranked({k: r[k] for k in ASSET_RANKED}) for r in rows if not r["by_gallery"]]
+    galleries = [_ranked({k: r[k] for k in GALLERY_RANKED}) for r in rows if r["by_gallery"]]
+    return {"assets": _with_assets(assets), "galleries": _with_titles(galleries, slice_)}
+
+
+def _ranked(row: dict) -> dict:
+    row["click_through_rate"] = kpis.ratio(row["clicks"], row["impressions"])
+    row["ugc_assisted_orders"] = row.pop("ugc_conversions")
+    row["ugc_assisted_revenue"] = kpis.money(row.pop("ugc_revenue"))
+    return row
 
 
 def top_assets(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
     """The assets with the most UGC-assisted revenue in the period (each order counted in
     full for every asset its buyer clicked: assisted, not shares of credit), each with
     its `asset` (creator and renditions loaded: three queries whatever the limit)."""
-    rows = _ranked(TOP_ASSETS_SQL, slice_, period, limit)
+    return rankings(slice_, period, limit)["assets"]
+
+
+def _with_assets(rows: list[dict]) -> list[dict]:
     assets = {a.pk: a for a in assets_for_ranking([r["asset_id"] for r in rows])}
     return [{**row, "asset": assets.get(row["asset_id"])} for row in rows]
 
@@ -528,9 +569,12 @@ def top_galleries(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
     """Galleries by the UGC-assisted revenue of their assets (the KPI API's gallery
     dimension: an order that touched two of a gallery's assets counts twice), with the
     gallery's title where one of that slug exists."""
+    return rankings(slice_, period, limit)["galleries"]
+
+
+def _with_titles(rows: list[dict], slice_: Slice) -> list[dict]:
     from ugc.models import Gallery
 
-    rows = _ranked(TOP_GALLERIES_SQL, slice_, period, limit)
     galleries = Gallery.objects.filter(slug__in=[row["gallery"] for row in rows])
     if slice_.site_id is not None:
         galleries = galleries.filter(site_id=slice_.site_id)

@@ -13,6 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
@@ -53,6 +54,16 @@ class DashboardQuery:
 
     def slice(self) -> selectors.Slice:
         return selectors.Slice("all", None, self.site_id, self.currency)
+
+    # Read once per request, shared by the sections that show them: the funnel and the
+    # day-by-day chart sum the same days; the two rankings group the same rows.
+    @cached_property
+    def days(self) -> dict:
+        return selectors.funnel_days(self.slice(), self.period)
+
+    @cached_property
+    def rankings(self) -> dict[str, list[dict]]:
+        return selectors.rankings(self.slice(), self.period, TOP)
 
     def params(self, **override) -> dict:
         state = {
@@ -206,7 +217,7 @@ def _money_label(query: DashboardQuery, label: str) -> str:
 
 
 def funnel_section(query: DashboardQuery) -> Section:
-    rows = selectors.funnel_steps(query.slice(), query.period)
+    rows = selectors.funnel_steps(query.slice(), query.period, query.days)
     previous = query.period.previous()
     return Section(
         "funnel",
@@ -240,9 +251,9 @@ def _days(period: Period):
 
 def timeseries_section(query: DashboardQuery) -> Section:
     found = {
-        # The section shows no reach: its distinct count per day is not asked for.
+        # The section shows no reach: the days are read without distinct visitors.
         entry["day"]: entry["kpis"]
-        for entry in selectors.timeseries(query.slice(), query.period, visitors=False)
+        for entry in selectors.timeseries(query.slice(), query.period, days=query.days)
     }
     rows = [_day_row(day, found.get(day)) for day in _days(query.period)]
     counts = [("impressions", "Impressions"), ("clicks", "Clicks"), ("conversions", "Orders")]
@@ -330,9 +341,7 @@ def top_assets_section(query: DashboardQuery) -> Section:
     )
     if query.model != ASSISTED:
         return _attributed(section, query, "asset", "assets")
-    section.rows = [
-        _asset_row(row) for row in selectors.top_assets(query.slice(), query.period, TOP)
-    ]
+    section.rows = [_asset_row(row) for row in query.rankings["assets"]]
     section.note = ASSISTED_NOTE
     section.charts = [_revenue_chart(section.rows, query)]
     return section
@@ -401,7 +410,7 @@ def top_galleries_section(query: DashboardQuery) -> Section:
     )
     if query.model != ASSISTED:
         return _attributed(section, query, "gallery", "galleries")
-    rows = selectors.top_galleries(query.slice(), query.period, TOP)
+    rows = query.rankings["galleries"]
     section.rows = [{**row, "label": _gallery_label(row)} for row in rows]
     section.note = ASSISTED_NOTE
     section.charts = [_revenue_chart(section.rows, query)]
