@@ -107,12 +107,13 @@ def _asset_or_404(pk: int) -> Asset:
 def asset_view(request, pk: int):
     asset = _asset_or_404(pk)
     score = pages.score_parts(asset)
+    related = pages.related(asset)
     context = _context(
         request,
         asset=asset,
-        others=pages.creator_others(asset),
-        duplicates=pages.near_duplicates(asset),
-        similar=pages.more_like_this(asset),
+        others=related.others,
+        duplicates=related.duplicates,
+        similar=related.similar,
         score=score,
         score_parts=[(part, getattr(score, part)) for part in pages.SCORE_PARTS] if score else [],
         kpis=pages.daily_kpis(asset),

@@ -17,7 +17,6 @@ from ugc.models import (
     ImportRun,
     ModerationState,
     ProcessingState,
-    ProductTag,
     Rendition,
     RightsRequest,
     RightsState,
@@ -30,7 +29,6 @@ from ugc.workspace.tiles import (
     Tile,
     image,
     tile_assets,
-    tile_list,
     tiles_by_id,
     url_pattern,
 )
@@ -42,16 +40,9 @@ SCORE_PARTS = ("quality", "relevance", "performance", "social", "freshness", "di
 
 
 def asset_detail(pk: int) -> Asset:
-    return (
+    asset = (
         selectors.asset_library()
         .prefetch_related(
-            Prefetch(
-                "product_tags",
-                queryset=ProductTag.objects.filter(accepted=True)
-                .select_related("product")
-                .order_by("product__sku"),
-                to_attr="tagged_products",
-            ),
             Prefetch("audit_trail", to_attr="history"),
             Prefetch(
                 "rights_requests",
@@ -62,6 +53,10 @@ def asset_detail(pk: int) -> Asset:
         .select_related("duplicate_of", "rejection_reason")
         .get(pk=pk)
     )
+    # asset_library() has read the accepted tags with their products: sorted here, not
+    # read again (the database's collation is C, so this is its order too).
+    asset.tagged_products = sorted(asset.product_tags.all(), key=lambda t: (t.product.sku, t.pk))
+    return asset
 
 
 def tiles(queryset) -> list[Asset]:
@@ -70,28 +65,46 @@ def tiles(queryset) -> list[Asset]:
     return list(tile_assets(queryset))
 
 
-def creator_others(asset: Asset) -> list[Tile]:
+@dataclass(frozen=True)
+class Related:
+    others: list[Tile]  # the creator's other assets, the latest first
+    duplicates: list[Tile]
+    similar: list[Tile]  # "more like this"
+
+
+def related(asset: Asset) -> Related:
+    """The asset page's three grids: each one's ids first, then all their tiles at once
+    (two queries, not two per grid)."""
+    others, duplicates = _creator_others(asset), _near_duplicates(asset)
+    similar = _more_like_this(asset)
+    found = tiles_by_id([*others, *duplicates, *similar])
+    return Related(
+        *([found[pk] for pk in ids if pk in found] for ids in (others, duplicates, similar))
+    )
+
+
+def _creator_others(asset: Asset) -> list[int]:
     if not asset.creator_id:
         return []
     others = Asset.objects.filter(creator_id=asset.creator_id).exclude(pk=asset.pk)
-    return tile_list(others.order_by("-created_at")[:CREATOR_OTHERS])
+    return list(others.order_by("-created_at").values_list("pk", flat=True)[:CREATOR_OTHERS])
 
 
-def near_duplicates(asset: Asset) -> list[Tile]:
+def _near_duplicates(asset: Asset) -> list[int]:
     related = Q(duplicate_of_id=asset.pk)
     if asset.duplicate_of_id:
         related |= Q(pk=asset.duplicate_of_id) | Q(duplicate_of_id=asset.duplicate_of_id)
-    return tile_list(Asset.objects.filter(related).exclude(pk=asset.pk).order_by("pk")[:12])
+    found = Asset.objects.filter(related).exclude(pk=asset.pk).order_by("pk")
+    return list(found.values_list("pk", flat=True)[:12])
 
 
-def more_like_this(asset: Asset) -> list[Tile]:
+def _more_like_this(asset: Asset) -> list[int]:
     """The same "more like this" as the search API (an asset without a vector: none)."""
     # The whole library, unfiltered: search leaves out the asset and its near-duplicates
     # itself, and a filter (even "not this one") would send it to an exact scan of
     # every vector instead of the index.
     hits = search(Asset.objects.all(), SearchRequest(like=asset.pk, limit=MORE_LIKE_THIS))
-    found = tiles_by_id([h.asset_id for h in hits])
-    return [found[h.asset_id] for h in hits if h.asset_id in found]
+    return [h.asset_id for h in hits]
 
 
 def score_parts(asset: Asset) -> AssetScore | None:
