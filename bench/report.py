@@ -122,7 +122,7 @@ def merge(latest: dict | None, run: dict, order: list[str] | None = None) -> dic
         place = {name: i for i, name in enumerate(order)}
         figures = dict(sorted(figures.items(), key=lambda item: place.get(item[0], len(place))))
     return {
-        "date": run["date"],
+        "date": _moment(),  # of the last merge, not of the run's start
         "scale": run["scale"],
         "machine": run["machine"],
         "merged": True,
