@@ -63,6 +63,13 @@ class DashboardQuery:
     def days(self) -> dict:
         return selectors.funnel_days(self.slice(), self.period)
 
+    def shown_days(self) -> dict:
+        """The day-by-day chart's days: those the funnel read (on the page), or on their
+        own only this period's (its CSV need not read the previous period too)."""
+        if "days" in self.__dict__:
+            return self.days
+        return selectors.daily_counters(self.slice(), self.period, visitors=False)
+
     @cached_property
     def rankings(self) -> dict[str, list[dict]]:
         return selectors.rankings(self.slice(), self.period, TOP)
@@ -284,7 +291,7 @@ def timeseries_section(query: DashboardQuery) -> Section:
     found = {
         # The section shows no reach: the days are read without distinct visitors.
         entry["day"]: entry["kpis"]
-        for entry in selectors.timeseries(query.slice(), query.period, days=query.days)
+        for entry in selectors.timeseries(query.slice(), query.period, days=query.shown_days())
     }
     rows = [_day_row(day, found.get(day)) for day in _days(query.period)]
     counts = [("impressions", "Impressions"), ("clicks", "Clicks"), ("conversions", "Orders")]
