@@ -206,8 +206,7 @@ def exact_scan(
 
     Each distance is exact and computed once: the subquery (kept apart by OFFSET 0)
     cannot be served by the HNSW index, and the outer ORDER BY sorts its output. Under
-    a filter, each filtered asset's vector is read from the model's covering index
-    (ugc/search/indexes.py), so the plan visits no table row it does not need.
+    a filter, the plan probes the embeddings by asset id for the filtered assets only.
     """
     sql, params = _candidates(assets, vector, embedder, exclude)
     return (
