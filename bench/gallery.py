@@ -313,10 +313,13 @@ def gallery_hot_throughput() -> Result:
     return Result(
         f"gallery hot ({best['name']})",
         1 / rps["gallery"],
-        share[CHECKED] / rps["gallery"],  # so that the ratio is 1 / the median share
+        # The issue's ceiling is the minimal view alone (the same bytes from memory); the
+        # ratio is 1 / the median share. The view that also pays one cache GET, as any
+        # cache that sees a takedown at once must, is reported beside it.
+        share["minimal"] / rps["gallery"],
         target_ratio=1 / 0.8,
-        note=f"gallery = {share[CHECKED]:.2f} of the minimal view + 1 cache GET (the "
-        f"ceiling), {share['minimal']:.2f} of the minimal view alone (medians of {ROUNDS} "
+        note=f"gallery = {share['minimal']:.2f} of the minimal view alone (the ceiling), "
+        f"{share[CHECKED]:.2f} of the minimal view + 1 cache GET (medians of {ROUNDS} "
         f"rounds' shares); {best['bytes']:,} B body, {CONNECTIONS} connections, cache "
         f"{cache_kind}. " + "; ".join(_run_line(r) for r in runs) + record,
     )
@@ -330,13 +333,14 @@ def gallery_hot_p99() -> Result:
     return Result(
         f"gallery hot p99, paced ({best['name']})",
         p99["gallery"] / 1000,
-        p99[CHECKED] / 1000,
+        p99["minimal"] / 1000,
         target_ratio=float("inf"),
         goals_met=p99["gallery"] <= 10.0,
         note=f"wrk, {CONNECTIONS} connections each pausing {best['paced_delay_ms']} ms between "
         f"requests ({PACED_SHARE:.0%} of the minimal view's saturated rate; gallery "
         f"{best['paced_rps']['gallery']:,.0f} req/s), median of {ROUNDS} runs; "
-        f"goal p99 <= 10 ms; minimal view alone {p99['minimal']:.1f} ms; cache {cache_kind}",
+        f"goal p99 <= 10 ms; minimal view + 1 cache GET {p99[CHECKED]:.1f} ms; cache "
+        f"{cache_kind}",
     )
 
 
