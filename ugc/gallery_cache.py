@@ -9,6 +9,9 @@ version makes every body stored under the old one unreachable at once; they
 age out of the cache on their own. Versions are random tokens, not counters,
 so a version evicted from the cache never comes back with an old value.
 
+Each bump is then announced to every web process, which may be answering the gallery
+from its own memory (ugc/gallery_leases.py); it returns once they all know.
+
 Each bump also purges the same responses from a CDN in front, by their surrogate keys
 (ugc/cdn.py), through a task queued after commit.
 
@@ -24,7 +27,7 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 
-from ugc import cdn
+from ugc import cdn, gallery_leases
 from ugc.models import Gallery
 
 PREFIX = "ugc:gallery"
@@ -81,11 +84,13 @@ def body_key(gallery_id: int, versions: tuple[str, str], **params) -> str:
 
 def bump_gallery(gallery_id: int) -> None:
     cache.set(_version_key(gallery_id), uuid.uuid4().hex, timeout=VERSION_TIMEOUT)
+    gallery_leases.announce()
     cdn.purge_later([cdn.gallery_key(gallery_id)])
 
 
 def bump_all() -> None:
     cache.set(GLOBAL_VERSION_KEY, uuid.uuid4().hex, timeout=VERSION_TIMEOUT)
+    gallery_leases.announce()
     cdn.purge_later([cdn.ALL_GALLERIES])
 
 

@@ -239,9 +239,17 @@ else:
 # is one per process, so another process only sees a change when its copy expires:
 # hence seconds there, minutes with a shared Redis.
 GALLERY_CACHE_SECONDS = env_int("GALLERY_CACHE_SECONDS", 300 if CACHE_URL else 5)
-# How long a process may answer a gallery it served from its own memory before asking
-# the cache again whether it changed (throttle counts are added up at that check).
-# 0: ask on every request (one round trip), so a takedown applies at the next one.
+# With a Redis cache, each web process holds a lease on its remembered gallery answers
+# and is told of every change (ugc/gallery_leases.py): a hot answer then needs no round
+# trip, and a change returns once every process has read it or lost its lease. This
+# is the lease: the longest a change may wait for a process that stopped answering.
+GALLERY_LEASE_SECONDS = float(os.environ.get("GALLERY_LEASE_SECONDS", "2"))
+if not 0.2 <= GALLERY_LEASE_SECONDS <= 60:
+    raise ImproperlyConfigured("GALLERY_LEASE_SECONDS must be from 0.2 to 60.")
+# Without a lease (another cache, or none yet): how long a process may answer a
+# gallery from its own memory before asking the cache again whether it changed
+# (throttle counts are added up at that check). 0: ask on every request (one round
+# trip), so a takedown applies at the next one.
 GALLERY_HOT_SECONDS = env_int("GALLERY_HOT_SECONDS", 0)
 # Purging gallery responses from a CDN when they change (ugc/cdn.py): "fastly",
 # "cloudflare", "webhook" or "" (off). The token comes from the environment only.

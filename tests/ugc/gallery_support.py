@@ -41,13 +41,13 @@ def shown(client, gallery, headers=None, **params) -> list[int]:
 
 
 @contextmanager
-def redis_cache():
+def redis_cache(prefix: str | None = None):
     """Django's cache on the test Redis, as every production process shares it, under a
     key prefix of its own; skips (saying why) when the run names no Redis."""
     url = redis_url()
     if url is None:
         pytest.skip("the Redis cache path needs REDIS_URL=redis://127.0.0.1:6379/0")
-    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = prefix or f"test-{uuid.uuid4().hex[:8]}"
     caches = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -63,3 +63,36 @@ def redis_cache():
             client = cache._cache.get_client(write=True)
             for key in client.scan_iter(match=f"{prefix}:*"):
                 client.delete(key)
+
+
+def round_trips(monkeypatch) -> list:
+    """Records each round trip the gallery hot path makes to the cache (the number of
+    throttle windows it counted in it)."""
+    from ugc.api import public
+
+    calls = []
+    original = public._versions_and_counts
+
+    def spy(version_keys, windows):
+        calls.append(len(windows))
+        return original(version_keys, windows)
+
+    monkeypatch.setattr(public, "_versions_and_counts", spy)
+    return calls
+
+
+def make_gallery():
+    """A site on ORIGIN with a "homepage" gallery of three pinned, publishable assets."""
+    from tests.ugc.factories import (
+        GalleryFactory,
+        GalleryPinFactory,
+        RenditionFactory,
+        SiteFactory,
+    )
+
+    site = SiteFactory(allowed_origins=[ORIGIN])
+    gallery = GalleryFactory(site=site, slug="homepage")
+    for position in range(3):
+        pin = GalleryPinFactory(gallery=gallery, position=position)
+        RenditionFactory(asset=pin.asset)
+    return gallery

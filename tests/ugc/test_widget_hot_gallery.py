@@ -7,8 +7,15 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.ugc.factories import GalleryFactory, GalleryPinFactory, RenditionFactory, SiteFactory
-from tests.ugc.gallery_support import ORIGIN, clear_cache, fetch, redis_cache  # noqa: F401
+from tests.ugc.factories import GalleryFactory, GalleryPinFactory, SiteFactory
+from tests.ugc.gallery_support import (  # noqa: F401
+    ORIGIN,
+    clear_cache,
+    fetch,
+    make_gallery,
+    redis_cache,
+    round_trips,
+)
 from ugc.api import public
 from ugc.services import rights
 
@@ -26,12 +33,14 @@ def cache_backend(request):
 
 @pytest.fixture
 def gallery(cache_backend):
-    site = SiteFactory(allowed_origins=[ORIGIN])
-    gallery = GalleryFactory(site=site, slug="homepage")
-    for position in range(3):
-        pin = GalleryPinFactory(gallery=gallery, position=position)
-        RenditionFactory(asset=pin.asset)
-    return gallery
+    return make_gallery()
+
+
+@pytest.fixture
+def local_gallery():
+    """On local memory only: with Redis a process holds a lease instead, and asks the
+    cache nothing (tests/ugc/test_gallery_leases.py)."""
+    return make_gallery()
 
 
 def get(gallery, origin=ORIGIN, **headers):
@@ -101,26 +110,10 @@ def test_the_throttle_counts_hot_answers(gallery, settings):
     assert int(throttled["Retry-After"]) > 0
 
 
-def round_trips(monkeypatch) -> list:
-    calls = []
-    original = public._versions_and_counts
-
-    def spy(version_keys, windows):
-        calls.append(len(windows))
-        return original(version_keys, windows)
-
-    monkeypatch.setattr(public, "_versions_and_counts", spy)
-    return calls
-
-
-def test_by_default_every_hot_answer_asks_the_cache(gallery, monkeypatch):
-    calls = round_trips(monkeypatch)
-    for _ in range(4):
-        assert get(gallery).status_code == 200
-    assert len(calls) == 3  # the first went through the full view
-
-
-def test_with_gallery_hot_seconds_a_process_asks_once_per_interval(gallery, monkeypatch, settings):
+def test_with_gallery_hot_seconds_a_process_asks_once_per_interval(
+    local_gallery, monkeypatch, settings
+):
+    gallery = local_gallery
     settings.GALLERY_HOT_SECONDS = 60
     calls = round_trips(monkeypatch)
     clock = [1000.0]
@@ -132,7 +125,8 @@ def test_with_gallery_hot_seconds_a_process_asks_once_per_interval(gallery, monk
     assert len(calls) == 2
 
 
-def test_with_gallery_hot_seconds_the_throttle_still_holds(gallery, settings):
+def test_with_gallery_hot_seconds_the_throttle_still_holds(local_gallery, settings):
+    gallery = local_gallery
     settings.GALLERY_HOT_SECONDS = 60
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public_key": "3/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}

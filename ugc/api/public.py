@@ -38,7 +38,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from ugc import cdn, gallery_cache, gallery_variants
+from ugc import cdn, gallery_cache, gallery_leases, gallery_variants
 from ugc.models import Asset, Gallery, ProductTag, Rendition, Site
 from ugc.selectors import gallery_page
 
@@ -549,11 +549,15 @@ def _gallery_response(request, body: bytes, etag: str, site_id: int, gallery_id:
 
 # --- the hot path -----------------------------------------------------------------------
 #
-# A gallery served before is answered without DRF and with one round trip to the
-# cache: the version tokens (a takedown moves them, so nothing stale is served) and
-# the two throttle counters, pipelined when the cache is Redis. Anything else (a
-# first request, a changed version, a refused origin, a throttled client, an error)
-# goes through PublicGalleryView, which answers it and remembers the result.
+# A gallery served before is answered without DRF, from this process's memory. With a
+# Redis cache the process holds a lease and is told of every change
+# (ugc/gallery_leases.py): an answer whose versions were confirmed since the last
+# change is served with no round trip at all, and the throttle counts it here (the
+# lease's renewals add those counts to the shared counters). Otherwise it costs one
+# round trip: the version tokens (a takedown moves them, so nothing stale is served)
+# and the two throttle counters, in one script. Anything else (a first request, a
+# changed version, a refused origin, a throttled client, an error) goes through
+# PublicGalleryView, which answers it and remembers the result.
 
 
 @dataclass(frozen=True)
@@ -575,6 +579,11 @@ HOT_ENTRIES = 256  # per process: at ~30 KB a body, under 10 MB
 _CONFIRMED: dict[tuple, float] = {}
 _UNCOUNTED: dict[str, int] = {}
 _SHARED_COUNT: dict[str, int] = {}
+_WINDOW_TTL: dict[str, int] = {}
+_COUNTS = threading.Lock()  # the counts above are added to from every thread
+# With a lease: the invalidation generation at which each entry's versions were last
+# confirmed (read before that round trip, so a change during it is not missed).
+_FRESH: dict[tuple, int] = {}
 
 
 def _hot_params(request, slug: str) -> tuple:
@@ -589,6 +598,7 @@ def _remember(request, slug: str, entry: _Hot) -> None:
     if len(_HOT) >= HOT_ENTRIES:
         _HOT.clear()  # simpler than LRU, and refilled by the next request of each
         _CONFIRMED.clear()
+        _FRESH.clear()
     _HOT[_hot_params(request, slug)] = entry
 
 
@@ -599,16 +609,56 @@ def _confirmed_lately(params: tuple) -> bool:
 
 def _within_rate_here(windows) -> bool:
     """Between checks: the window's last shared count, plus what this process let by
-    since, plus this request, within the rate? Counts the request here when it is."""
-    if len(_UNCOUNTED) > 10 * HOT_ENTRIES:  # windows of addresses long gone
-        _UNCOUNTED.clear()
-        _SHARED_COUNT.clear()
-    for key, _ttl, limit in windows:
-        if _SHARED_COUNT.get(key, 0) + _UNCOUNTED.get(key, 0) + 1 > limit:
-            return False
-    for key, _ttl, _limit in windows:
-        _UNCOUNTED[key] = _UNCOUNTED.get(key, 0) + 1
+    since, plus this request, within the rate? Counts the request here when it is.
+    A refusal is never decided here: the caller then asks the shared counter."""
+    with _COUNTS:
+        for key, _ttl, limit in windows:
+            if _SHARED_COUNT.get(key, 0) + _UNCOUNTED.get(key, 0) + 1 > limit:
+                return False
+        for key, ttl, _limit in windows:
+            _UNCOUNTED[key] = _UNCOUNTED.get(key, 0) + 1
+            _WINDOW_TTL[key] = ttl
     return True
+
+
+def _take_uncounted(windows=None) -> dict[str, int]:
+    """The requests let by here and not yet added to the shared counters (of the given
+    windows, or all), moved into this process's view of the shared count."""
+    with _COUNTS:
+        if windows is None:
+            taken = dict(_UNCOUNTED)
+            _UNCOUNTED.clear()
+        else:
+            taken = {key: n for key, *_ in windows if (n := _UNCOUNTED.pop(key, 0))}
+        for key, n in taken.items():
+            _SHARED_COUNT[key] = _SHARED_COUNT.get(key, 0) + n
+        if len(_SHARED_COUNT) > 10 * HOT_ENTRIES:  # windows of addresses long gone
+            _SHARED_COUNT.clear()
+            _WINDOW_TTL.clear()
+    return taken
+
+
+def _flush_counts() -> None:
+    """Add what this process let by to the shared counters (each lease renewal, on the
+    lease's thread), and learn the shared counts, which other processes add to."""
+    backend = _redis()
+    taken = _take_uncounted() if backend is not None else {}
+    if not taken:
+        return
+    windows = [(key, _WINDOW_TTL.get(key, 61), n) for key, n in taken.items()]
+    counts = _add_counts(backend, [], windows)[1]
+    with _COUNTS:
+        _SHARED_COUNT.update(zip(taken, counts, strict=True))
+
+
+gallery_leases.RENEWAL_HOOKS.append(_flush_counts)
+
+
+def _lease_generation() -> int | None:
+    """This process's count of gallery changes while it holds a lease (the watcher is
+    started on first use); None with no lease, or a cache other than Redis."""
+    backend = _redis()
+    return None if backend is None else gallery_leases.watcher(backend).current()
 
 
 def _redis():
@@ -619,15 +669,19 @@ def _redis():
     return backend if isinstance(backend, RedisCache) else None
 
 
-# The hot path's one round trip as one command: the two version tokens, and each
-# throttle window's counter plus the requests let by (a window's first count sets its
-# lifetime). One Lua script, so one reply to parse instead of five.
+# The hot path's one round trip as one command: the first ARGV[1] keys' values (the
+# version tokens), and each further key's throttle counter plus the requests let by
+# (a window's first count sets its lifetime). One Lua script, so one reply to parse
+# instead of five.
 _CHECK_SCRIPT = """
-local out = redis.call('MGET', KEYS[1], KEYS[2])
-for i = 3, #KEYS do
-  local requests = tonumber(ARGV[i * 2 - 5])
+local n = tonumber(ARGV[1])
+local out = {}
+if n > 0 then out = redis.call('MGET', unpack(KEYS, 1, n)) end
+for i = n + 1, #KEYS do
+  local j = (i - n) * 2
+  local requests = tonumber(ARGV[j])
   local count = redis.call('INCRBY', KEYS[i], requests)
-  if count == requests then redis.call('EXPIRE', KEYS[i], ARGV[i * 2 - 4]) end
+  if count == requests then redis.call('EXPIRE', KEYS[i], ARGV[j + 1]) end
   out[i] = count
 end
 return out
@@ -676,24 +730,37 @@ def _versions_and_counts(version_keys: list[str], windows: list[tuple[str, int, 
     if backend is None:
         values = cache.get_many(version_keys)
         return [values.get(k) for k in version_keys], [count_request(*w) for w in windows]
+    return _add_counts(backend, version_keys, windows)
+
+
+def _add_counts(backend, version_keys: list[str], windows):
+    """_versions_and_counts() on Redis: one script, on this thread's own connection."""
     keys = [backend.make_key(k) for k in version_keys]
     keys += [backend.make_key(counter_key) for counter_key, _ttl, _n in windows]
-    args = [value for _key, ttl, requests in windows for value in (requests, ttl)]
+    args = [len(version_keys)]
+    args += [value for _key, ttl, requests in windows for value in (requests, ttl)]
     reply = _round_trip(backend, keys, args)
     loads = backend._cache._serializer.loads
-    return [None if v is None else loads(v) for v in reply[:2]], [int(n) for n in reply[2:]]
+    versions = [None if v is None else loads(v) for v in reply[: len(version_keys)]]
+    return versions, [int(n) for n in reply[len(version_keys) :]]
 
 
-def _confirm(params: tuple, entry: _Hot, windows) -> bool:
-    """One round trip: are the entry's versions current, and is the client within rate?"""
+def _confirm(params: tuple, entry: _Hot, windows, generation: int | None) -> bool:
+    """One round trip: are the entry's versions current, and is the client within rate?
+    `generation`: the lease's, read before the round trip (None without a lease)."""
     version_keys = [gallery_cache._version_key(entry.gallery_id), gallery_cache.GLOBAL_VERSION_KEY]
-    counters = [(key, ttl, 1 + _UNCOUNTED.pop(key, 0)) for key, ttl, _limit in windows]
+    taken = _take_uncounted(windows)
+    counters = [(key, ttl, 1 + taken.get(key, 0)) for key, ttl, _limit in windows]
     versions, counts = _versions_and_counts(version_keys, counters)
     if tuple(versions) != entry.versions:
         _CONFIRMED.pop(params, None)
+        _FRESH.pop(params, None)
         return False
     _CONFIRMED[params] = time.monotonic()
-    _SHARED_COUNT.update((key, n) for (key, _ttl, _), n in zip(counters, counts, strict=True))
+    if generation is not None:
+        _FRESH[params] = generation
+    with _COUNTS:
+        _SHARED_COUNT.update((key, n) for (key, _ttl, _), n in zip(counters, counts, strict=True))
     # Over the rate: the full view answers 429 with its problem body.
     return all(n <= limit for n, (_, _, limit) in zip(counts, windows, strict=True))
 
@@ -713,8 +780,10 @@ def _hot_response(request, slug: str):
         for scope, ident in clients
         if ident is not None and (window := throttle_window(scope, ident, now)) is not None
     ]
-    answered_here = _confirmed_lately(params) and _within_rate_here(windows)
-    if not answered_here and not _confirm(params, entry, windows):
+    generation = _lease_generation()
+    current = generation is not None and _FRESH.get(params) == generation
+    answered_here = (current or _confirmed_lately(params)) and _within_rate_here(windows)
+    if not answered_here and not _confirm(params, entry, windows, generation):
         return None
     response = _gallery_response(request, entry.body, entry.etag, entry.site_id, entry.gallery_id)
     if origin is not None:
