@@ -77,6 +77,9 @@ def test_a_bad_event_is_rejected_by_index_and_its_neighbours_kept(client, site):
         ({"client_time": "yesterday"}, "client_time"),
         ({"client_time": True}, "client_time"),
         ({"client_time": 1e300}, "client_time"),
+        ({"client_time": -8.64e15 - 1}, "client_time"),  # past JavaScript's Date range
+        ({"client_time": 8_640_000_000_000_001}, "client_time"),
+        ({"client_time": [1]}, "client_time"),
         ({"visitor_id": ""}, "visitor_id"),
         ({"visitor_id": "v" * 65}, "visitor_id"),
         ({"page_url": "javascript:alert(1)"}, "page_url"),

@@ -72,6 +72,8 @@ def test_ids_in_other_uuid_spellings_are_stored_canonically_and_deduplicated(cli
     ("bad_event_text", "field"),
     [
         ('"client_time": NaN', "client_time"),  # orjson refuses NaN; json reads it
+        ('"client_time": Infinity', "client_time"),
+        ('"client_time": -Infinity', "client_time"),
         ('"asset_id": 123456789012345678901234567890', "asset_id"),  # past 64 bits
     ],
 )
