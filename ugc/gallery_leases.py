@@ -222,8 +222,14 @@ def watcher(backend) -> Watcher:
 
 @atexit.register
 def _stop_all() -> None:
+    """At exit (a worker's graceful stop or restart): leave the holders at once, so no
+    change waits for a lease nobody will renew."""
+    import redis
+
     for found in list(_WATCHERS.values()):
         found.stop()
+        with contextlib.suppress(redis_errors.RedisError):
+            redis.Redis(connection_pool=found.pool).zrem(found.holders, found.ident)
 
 
 # --- a change ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -164,7 +165,7 @@ def _get(port: int, gallery) -> list[int]:
 def leased_web(tmp_path, workers: int, lease: float):
     """A gallery, and a real gunicorn with `workers` processes serving it on the test
     Redis (one key prefix shared with this process), each holding a lease: yields
-    (port, gallery, ids shown, the Redis client, the holders' key)."""
+    port, gallery, ids (shown), client (Redis), holders (their key), web."""
     if redis_url() is None:
         pytest.skip("the lease needs a Redis: REDIS_URL=redis://127.0.0.1:6379/0")
     prefix = f"test-leases-{uuid.uuid4().hex[:8]}"
@@ -191,33 +192,38 @@ def leased_web(tmp_path, workers: int, lease: float):
             until(all_leased, seconds=15, what="every web worker holding a lease")
             for _ in range(10 * workers):  # every worker's answer is hot and confirmed
                 assert _get(port, gallery) == ids
-            yield port, gallery, ids, client, holders
+            yield SimpleNamespace(
+                port=port, gallery=gallery, ids=ids, client=client, holders=holders, web=web
+            )
         finally:
             web.stop()
             connection.close()
 
 
 def test_a_takedown_reaches_every_web_process_at_once(transactional_db, tmp_path):
-    with leased_web(tmp_path, workers=2, lease=2.0) as (port, gallery, ids, _client, _holders):
-        taken_down = gallery.pins.get(position=2).asset
+    with leased_web(tmp_path, workers=2, lease=2.0) as served:
+        taken_down = served.gallery.pins.get(position=2).asset
         started = time.monotonic()
         rights.revoke(taken_down)  # autocommit: the bump runs before this returns
         waited = time.monotonic() - started
-        expected = [i for i in ids if i != taken_down.pk]
-        assert [_get(port, gallery) for _ in range(20)] == [expected] * 20
+        expected = [i for i in served.ids if i != taken_down.pk]
+        assert [_get(served.port, served.gallery) for _ in range(20)] == [expected] * 20
         assert waited < 1.0  # both read it and acknowledged; no lease waited out
+        served.web.stop()  # a graceful stop leaves the holders: no change waits for it
+        assert served.client.zcard(served.holders) == 0
 
 
 def test_a_stopped_web_process_never_answers_stale_when_it_resumes(transactional_db, tmp_path):
-    with leased_web(tmp_path, workers=1, lease=1.0) as (port, gallery, ids, client, holders):
-        worker_pid = int(client.zrange(holders, 0, 0)[0].decode().split(":")[1])
+    with leased_web(tmp_path, workers=1, lease=1.0) as served:
+        holder = served.client.zrange(served.holders, 0, 0)[0].decode()
+        worker_pid = int(holder.split(":")[1])
         os.kill(worker_pid, signal.SIGSTOP)
         try:
-            taken_down = gallery.pins.get(position=0).asset
+            taken_down = served.gallery.pins.get(position=0).asset
             started = time.monotonic()
             rights.revoke(taken_down)
             waited = time.monotonic() - started
         finally:
             os.kill(worker_pid, signal.SIGCONT)
         assert 0.5 <= waited <= 2.5  # it waited the stopped worker's lease out
-        assert _get(port, gallery) == [i for i in ids if i != taken_down.pk]
+        assert _get(served.port, served.gallery) == [i for i in served.ids if i != taken_down.pk]
