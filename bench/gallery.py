@@ -8,7 +8,10 @@ same bytes from memory (the framework's ceiling; bench/gallery_server/). Every
 server kind in SERVERS is measured; the ratio is requests/s of the ceiling over
 requests/s of the gallery, so lower is better and 1.25 is the goal's 0.8. The
 p99 latency must be at most 10 ms. nginx serving the body as a static file is
-printed for the record when nginx is installed.
+printed for the record when nginx is installed. With Redis each web process holds
+a lease on the galleries it remembers (ugc/gallery_leases.py), so at the default
+settings a hot answer makes no round trip; the wrk run starts once both processes
+have served the gallery, and the first rounds take their leases.
 
 Cold gallery. render_gallery(), the uncached path, for galleries with rules over
 the search benchmark's library (bench/search.py; BENCH_GALLERY_ASSETS, default
@@ -50,9 +53,9 @@ SERVERS = {
     # As docker/Dockerfile runs it in production.
     "gunicorn gthread 2x8": ["--workers", "2", "--worker-class", "gthread", "--threads", "8"],
 }
-# Each server as configured by default (one cache round trip per hot request); more
-# GALLERY_HOT_SECONDS values by BENCH_GALLERY_HOT_SECONDS=1,5 (a process then asks the
-# cache once per interval, and a takedown reaches it within that many seconds).
+# Each server as configured by default (with Redis: a lease, no round trip per hot
+# request; else one round trip); more GALLERY_HOT_SECONDS values by
+# BENCH_GALLERY_HOT_SECONDS=1,5 (what a process without a lease then does).
 HOT_SECONDS = ["", *filter(None, os.environ.get("BENCH_GALLERY_HOT_SECONDS", "").split(","))]
 ROUNDS = 3
 
