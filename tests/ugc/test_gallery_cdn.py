@@ -4,12 +4,14 @@ through a real worker, retries when the CDN fails, and the token never in a log.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from celery.signals import after_task_publish
 from django.core.cache import cache
 
 from commerce.models import Product
@@ -23,26 +25,30 @@ from tests.ugc.factories import (
 )
 from ugc import cdn
 from ugc.services import rights
+from ugc.tasks import purge_cdn
 
 TOKEN = "cdn-secret-token-4f9a7c"
-SLOW_CDN_SECONDS = 3
+# A held CDN answers once the test lets it go, or after this long: under the purge's
+# own timeout, so a change that waited for the CDN would see its answer come back.
+HELD_CDN_SECONDS = cdn.TIMEOUT_SECONDS - 2
 
 
 class RecordingCdn:
     """A CDN's purge endpoint on a free loopback port: records each request and answers
-    the next status of `statuses` (then 200), after `delay` seconds."""
+    the next status of `statuses` (then 200); while `held()`, it answers nothing."""
 
-    def __init__(self, statuses=(), delay: float = 0.0):
+    def __init__(self, statuses=()):
         self.requests: list[dict] = []
         self.statuses = list(statuses)
-        self.delay = delay
+        self.released = threading.Event()
+        self.released.set()
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                time.sleep(recorder.delay)
+                recorder.released.wait(HELD_CDN_SECONDS)
                 recorder.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "body": body}
                 )
@@ -61,6 +67,15 @@ class RecordingCdn:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/purge"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @contextlib.contextmanager
+    def held(self):
+        """A slow CDN: nothing is answered (or recorded) until the block ends."""
+        self.released.clear()
+        try:
+            yield
+        finally:
+            self.released.set()
 
     def keys(self) -> list[list[str]]:
         return [json.loads(r["body"])["keys"] for r in self.requests]
@@ -158,11 +173,35 @@ def test_responses_name_their_purge_keys(settings, client):
 # --- through a real worker: what a change purges ----------------------------------------
 
 
+@contextlib.contextmanager
+def queued_tasks(name: str):
+    """The ids of the `name` tasks this process sends while the block runs."""
+    ids: list[str] = []
+
+    def sent(sender=None, headers=None, **kwargs):
+        if sender == name:
+            ids.append(headers["id"])
+
+    after_task_publish.connect(sent, weak=False)
+    try:
+        yield ids
+    finally:
+        after_task_publish.disconnect(sent)
+
+
+def received(worker, name: str) -> set[str]:
+    return set(re.findall(rf"Task {re.escape(name)}\[([0-9a-f-]+)\] received", worker.log()))
+
+
+def finished(worker, name: str) -> set[str]:
+    return set(re.findall(rf"Task {re.escape(name)}\[([0-9a-f-]+)\] succeeded", worker.log()))
+
+
 @pytest.mark.worker
 def test_revoke_pin_and_product_change_purge_their_keys_through_the_worker(
     recording_cdn, settings, app_on_broker, start_worker
 ):
-    server = recording_cdn(delay=SLOW_CDN_SECONDS)
+    server = recording_cdn()
     gallery = GalleryFactory(slug="homepage")
     shown, to_pin = PublishableAssetFactory(), PublishableAssetFactory()
     GalleryPinFactory(gallery=gallery, asset=shown, position=0)
@@ -171,19 +210,20 @@ def test_revoke_pin_and_product_change_purge_their_keys_through_the_worker(
         CDN_PURGE_PROVIDER="webhook", CDN_PURGE_URL=server.url, CDN_PURGE_TOKEN=TOKEN
     )
     use_cdn(settings, "webhook", server.url)
+    queued: list[str] = []  # ids of every purge task the changes queued
 
     def purged_by(change) -> set[str]:
         """The keys purged for what `change` did, once every purge it queued is done."""
         seen = len(server.requests)
-        change()
-        # The CDN takes seconds to answer; the change did not wait for it.
-        assert len(server.requests) == seen
-        wait_until(lambda: len(server.requests) > seen, timeout=60, what="a purge")
-        while True:  # until no more purges come (each takes SLOW_CDN_SECONDS)
-            count = len(server.requests)
-            time.sleep(SLOW_CDN_SECONDS + 1)
-            if len(server.requests) == count:
-                return {key for keys in server.keys()[seen:] for key in keys}
+        with queued_tasks(purge_cdn.name) as ids, server.held():
+            change()
+            # The CDN has not answered yet; the change did not wait for it.
+            assert len(server.requests) == seen
+        assert ids, "the change queued no purge"
+        queued.extend(ids)
+        # The CDN answers 200 at once now: one request per queued purge.
+        wait_until(lambda: len(server.requests) >= seen + len(ids), timeout=60, what="the purges")
+        return {key for keys in server.keys()[seen:] for key in keys}
 
     assert purged_by(lambda: rights.revoke(shown, note="creator asked")) == {cdn.ALL_GALLERIES}
     pin = purged_by(lambda: GalleryPinFactory(gallery=gallery, asset=to_pin, position=1))
@@ -192,6 +232,10 @@ def test_revoke_pin_and_product_change_purge_their_keys_through_the_worker(
         lambda: product_changed.send(sender=Product, product_ids=[product.pk], fields={"title"})
     )
     assert change == {cdn.ALL_GALLERIES}
+    # Every purge was one a change queued, each asked the CDN exactly once.
+    wait_until(lambda: len(finished(worker, purge_cdn.name)) == len(queued), timeout=30)
+    assert received(worker, purge_cdn.name) == finished(worker, purge_cdn.name) == set(queued)
+    assert len(server.requests) == len(queued)
     assert all(r["headers"]["Authorization"] == f"Bearer {TOKEN}" for r in server.requests)
     assert TOKEN not in worker.log()
 
