@@ -78,6 +78,9 @@ class Event:
     currency: str | None
     experiment: str | None
     variant: str | None
+    # Which of the batches written together in one statement this event came in
+    # (analytics.services.collect numbers them; 1 when its batch goes alone).
+    batch: int = 1
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,17 @@ was told is stored is on disk):
    the new events only, so a retried batch never counts twice. Where a session
    landed and what brought it are worked out here too (URL parsing, channel rules).
 
+Batches that arrive while the process is writing another wait, and go together in
+the next statement (Combined: group commit, as PostgreSQL does for its WAL, one level
+up): one round trip, one statement and one commit for several requests, each of
+which is answered only after that commit. Per-request values (receive time, site,
+address hash) ride in arrays picked by each event's batch number; sessions and
+visitors are merged across the batches first (one statement may not upsert a row
+twice). When the combined statement fails for any reason but a lost database (an id
+seen before or repeated across the batches, no partition yet), each batch goes again
+alone, as above. Measured under the collect bench (gthread 2 x 8, 16 connections,
+load 5-11 from other work): PostgreSQL's CPU per event fell from 38-46 to 21-32 us.
+
 Measured against the statement before (receipts by ON CONFLICT, new ids RETURNed
 and joined, sessions tallied in SQL), PostgreSQL's CPU per event fell by about a
 tenth: what remains is parsing the JSON and the two inserts' index work (bench
@@ -29,16 +40,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections import Counter
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 
 import orjson
 import psycopg
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from psycopg.types.numeric import Int8
 
 from analytics import channels
 from analytics.events import GALLERY_TYPES, Event
@@ -47,6 +60,11 @@ from analytics.services.partitions import ensure_event_partitions
 NO_PARTITION = "23514"  # check_violation: "no partition of relation ... found for row"
 SEEN_BEFORE = "23505"  # unique_violation: an event id already has its receipt
 AUTO_SESSION = "auto:"
+# At most this many batches in one combined statement (Combined): 8 of 50 events is a
+# statement of 400, smaller than one full batch of 500.
+COMBINE_LIMIT = 8
+# Statements a process writes at once: while one waits for its commit, another can go.
+COMBINE_WRITERS = 2
 LANDING_COLUMNS = ("landing_page", "referrer", *channels.UTM_FIELDS, "channel")
 TALLY_COLUMNS = (
     "event_count", "page_views", "gallery_interactions", "add_to_carts", "leads", "purchases",
@@ -79,24 +97,27 @@ EVENT_RECORD = (
     "event_id uuid, type text, client_time timestamptz, time_clamped bool, visitor_id text, "
     "session_id text, page_url text, referrer text, asset_id bigint, gallery text, "
     "product_sku text, position int, value numeric, currency text, experiment text, "
-    "variant text"
+    "variant text, batch int"
 )
 SESSION_RECORD = (
+    "site_id bigint, device_class text, "
     "session_id text, visitor text, started_at timestamptz, ended_at timestamptz, "
     "landing_page text, referrer text, utm_source text, utm_medium text, utm_campaign text, "
     "utm_content text, utm_term text, channel text, "
     + ", ".join(f"{column} int" for column in TALLY_COLUMNS)
 )
-# One statement for the new events of a batch, their visitors and sessions. With
-# %(claim)s their receipts go in first (the scalar subquery runs that insert before
-# any visitor is locked: the order the fallback, CLAIM_NEW first, keeps too), and a
-# receipt already there fails the whole statement (SEEN_BEFORE).
+# One statement for the new events of one or more batches (BATCH_SQL: each event's
+# `batch` picks its request's receive time, site and address hash from the arrays),
+# their visitors and sessions. With %(claim)s their receipts go in first (the scalar
+# subquery runs that insert before any visitor is locked: the order the fallback,
+# CLAIM_NEW first, keeps too), and a receipt already there fails the whole statement
+# (SEEN_BEFORE).
 STORE_NEW = f"""
 WITH batch AS MATERIALIZED (
     SELECT * FROM json_to_recordset(%(events)s::json) AS e({EVENT_RECORD})
 ), claimed AS (
     INSERT INTO analytics_eventreceipt (event_id, received_at)
-    SELECT event_id, %(received_at)s FROM batch WHERE %(claim)s
+    SELECT event_id, (%(received_at)s::timestamptz[])[batch] FROM batch WHERE %(claim)s
     ORDER BY event_id
     RETURNING 1
 ), inserted AS (
@@ -105,34 +126,36 @@ WITH batch AS MATERIALIZED (
         session_id, page_url, referrer, asset_id, gallery, product_sku, position, value,
         currency, experiment, variant
     )
-    SELECT e.event_id, %(received_at)s, %(site_id)s, %(ip_hash)s, e.type, e.client_time,
-           e.time_clamped, e.visitor_id, e.session_id, e.page_url, e.referrer, e.asset_id,
-           e.gallery, e.product_sku, e.position, e.value, e.currency, e.experiment, e.variant
+    SELECT e.event_id, (%(received_at)s::timestamptz[])[e.batch],
+           (%(site_id)s::bigint[])[e.batch], (%(ip_hash)s::text[])[e.batch], e.type,
+           e.client_time, e.time_clamped, e.visitor_id, e.session_id, e.page_url, e.referrer,
+           e.asset_id, e.gallery, e.product_sku, e.position, e.value, e.currency,
+           e.experiment, e.variant
     FROM batch e
     RETURNING 1
 ), visitors AS (
     INSERT INTO analytics_visitor (site_id, visitor_id, first_seen, last_seen)
-    SELECT %(site_id)s, t.visitor_id, t.first_seen, t.last_seen
+    SELECT t.site_id, t.visitor_id, t.first_seen, t.last_seen
     FROM json_to_recordset(%(visitors)s::json)
-        AS t(visitor_id text, first_seen timestamptz, last_seen timestamptz)
+        AS t(site_id bigint, visitor_id text, first_seen timestamptz, last_seen timestamptz)
     WHERE (SELECT count(*) FROM claimed) >= 0
-    ORDER BY t.visitor_id
+    ORDER BY t.site_id, t.visitor_id
     ON CONFLICT (site_id, visitor_id) DO UPDATE SET
         first_seen = LEAST(analytics_visitor.first_seen, EXCLUDED.first_seen),
         last_seen = GREATEST(analytics_visitor.last_seen, EXCLUDED.last_seen)
-    RETURNING id, visitor_id
+    RETURNING id, site_id, visitor_id
 )
 INSERT INTO analytics_session AS s (
     site_id, visitor_id, session_id, started_at, ended_at, landing_page, referrer,
     utm_source, utm_medium, utm_campaign, utm_content, utm_term, device_class, channel,
     {", ".join(TALLY_COLUMNS)}
 )
-SELECT %(site_id)s, v.id, n.session_id, n.started_at, n.ended_at, n.landing_page,
+SELECT n.site_id, v.id, n.session_id, n.started_at, n.ended_at, n.landing_page,
        n.referrer, n.utm_source, n.utm_medium, n.utm_campaign, n.utm_content, n.utm_term,
-       %(device_class)s, n.channel, {", ".join(f"n.{column}" for column in TALLY_COLUMNS)}
+       n.device_class, n.channel, {", ".join(f"n.{column}" for column in TALLY_COLUMNS)}
 FROM json_to_recordset(%(sessions)s::json) AS n({SESSION_RECORD})
-JOIN visitors v ON v.visitor_id = n.visitor
-ORDER BY n.session_id
+JOIN visitors v ON v.site_id = n.site_id AND v.visitor_id = n.visitor
+ORDER BY n.site_id, n.session_id
 ON CONFLICT (site_id, session_id) DO UPDATE SET
     started_at = LEAST(s.started_at, EXCLUDED.started_at),
     ended_at = GREATEST(s.ended_at, EXCLUDED.ended_at),
@@ -170,14 +193,9 @@ def store_events(
         return Stored(accepted=0, duplicates=len(events))
     _assign_sessions(site_id, unique)
     batch = Batch(unique, received_at, site_id, ip_hash, device_class)
-    try:
-        accepted = _write(batch)
-    except IntegrityError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != NO_PARTITION:
-            raise
-        # The beat task has not made this month's partition: make it, then write.
-        ensure_event_partitions(now=received_at)
-        accepted = _write(batch)
+    # In the caller's transaction (tests, imports) the batch is written in it, alone.
+    write = _write_alone if connection.in_atomic_block else _combined.write
+    accepted = write(batch)
     return Stored(accepted=accepted, duplicates=len(events) - accepted)
 
 
@@ -190,27 +208,144 @@ class Batch:
     device_class: str
 
 
+class _Slot:
+    """One batch waiting to be written: by its own thread or with others'."""
+
+    __slots__ = ("accepted", "batch", "done", "error", "lead")
+
+    def __init__(self, batch: Batch):
+        self.batch = batch
+        self.done = threading.Event()
+        self.lead = False
+        self.accepted: int | None = None
+        self.error: BaseException | None = None
+
+
+class Combined:
+    """Group commit for the batches of one process: while `writers` statements are being
+    written and committed, the batches that arrive queue up, and the next statement
+    (written by the first of them to arrive) takes up to `limit` of them: one round
+    trip, one statement and one commit for several requests. Each thread returns only
+    after the commit that holds its batch (or with its own error), so what a 202 says
+    is stored is on disk. A batch that finds a writer free goes at once."""
+
+    def __init__(self, limit: int = COMBINE_LIMIT, writers: int = COMBINE_WRITERS):
+        self.limit = limit
+        self.writers = writers
+        self._lock = threading.Lock()
+        self._queue: list[_Slot] = []
+        self._writing = 0  # statements being written now
+
+    def write(self, batch: Batch) -> int:
+        slot = _Slot(batch)
+        with self._lock:
+            if self._writing >= self.writers:
+                self._queue.append(slot)
+            else:
+                self._writing += 1
+                slot.lead = True
+        if not slot.lead:
+            slot.done.wait()  # set by the writer of its group, or to make it the writer
+        if slot.lead:
+            self._lead(slot)
+        if slot.error is not None:
+            raise slot.error
+        if slot.accepted is None:  # its writer was interrupted before it got to it
+            raise RuntimeError("The batch was not written.")
+        return slot.accepted
+
+    def _lead(self, slot: _Slot) -> None:
+        with self._lock:
+            group = [slot, *self._queue[: self.limit - 1]]
+            del self._queue[: self.limit - 1]
+        try:
+            _write_slots(group)
+        finally:
+            with self._lock:
+                successor = self._queue.pop(0) if self._queue else None
+                if successor is None:
+                    self._writing -= 1
+            for other in group[1:]:
+                other.done.set()
+            if successor is not None:
+                successor.lead = True
+                successor.done.set()
+
+
+def _write_slots(group: list[_Slot]) -> None:
+    """Every slot gets its count of new events, or its error."""
+    if len(group) > 1:
+        try:
+            _store_new([slot.batch for slot in group], claim=True)
+        except (OperationalError, InterfaceError) as exc:  # the database is gone: for all
+            _fail(group, exc)
+            return
+        except Exception:  # noqa: S110 - each batch goes again on its own, below
+            # An id seen before or in two of the batches, no partition yet, a value
+            # the database refuses: nothing was written (one statement).
+            pass
+        else:
+            for slot in group:
+                slot.accepted = len(slot.batch.events)
+            return
+    for slot in group:
+        try:
+            slot.accepted = _write_alone(slot.batch)
+        except Exception as exc:
+            slot.error = exc
+
+
+def _fail(group: list[_Slot], exc: BaseException) -> None:
+    for slot in group:
+        slot.error = exc
+
+
+def _write_alone(batch: Batch) -> int:
+    try:
+        return _write(batch)
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != NO_PARTITION:
+            raise
+        # The beat task has not made this month's partition: make it, then write.
+        ensure_event_partitions(now=batch.received_at)
+        return _write(batch)
+
+
 def _write(batch: Batch) -> int:
     """The number of new events stored. First as if every id were new, in one
     statement; when one was seen before, the ids are claimed one by one first."""
     try:
-        return _store_new(batch, batch.events, claim=True)
+        return _store_new([batch], claim=True)
     except IntegrityError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != SEEN_BEFORE:
             raise
     with transaction.atomic():
         new = _claim_new(batch)
-        return _store_new(batch, new, claim=False) if new else 0
+        if not new:
+            return 0
+        return _store_new([replace(batch, events=new)], claim=False)
 
 
-def _store_new(batch: Batch, events: list[Event], *, claim: bool) -> int:
+def _store_new(batches: list[Batch], *, claim: bool) -> int:
+    """Write the batches' events (all new) in one statement; the number written."""
     # Outside a transaction block the one statement commits on its own before
     # execute() returns; inside one (the fallback, tests, callers' atomic blocks) it
     # runs in a savepoint, so a missing partition can be made and the write tried again.
     savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    events = []
+    for number, batch in enumerate(batches, 1):
+        for event in batch.events:
+            event.batch = number
+        events += batch.events
     with savepoint, _cursor() as cursor:
-        params = _visit_params(events, batch)
-        params.update(events=_json(events), claim=claim, ip_hash=batch.ip_hash)
+        params = _visit_params(batches)
+        params.update(
+            events=_json(events),
+            claim=claim,
+            received_at=[batch.received_at for batch in batches],
+            site_id=[Int8(batch.site_id) for batch in batches],
+            ip_hash=[batch.ip_hash for batch in batches],
+        )
         # Prepared once per connection: not parsed and planned again every batch.
         cursor.execute(STORE_NEW, params, prepare=True)
     return len(events)
@@ -236,36 +371,37 @@ def _cursor():
             yield cursor
 
 
-def _visit_params(events: list[Event], batch: Batch) -> dict:
-    """The sessions the new events touch, each tallied, and their visitors: two small
-    JSON documents for STORE_NEW (one C-speed dump each)."""
-    by_session: dict[str, list[Event]] = {}
-    for event in events:
-        group = by_session.get(event.session_id)
-        if group is None:
-            by_session[event.session_id] = [event]
-        else:
-            group.append(event)
+def _visit_params(batches: list[Batch]) -> dict:
+    """The sessions the batches' events touch, each tallied, and their visitors: two
+    small JSON documents for STORE_NEW (one C-speed dump each). A session or visitor
+    in several of the batches is one row (a statement may not upsert a row twice)."""
+    by_session: dict[tuple[int, str], tuple[list[Event], Batch]] = {}
+    for batch in batches:
+        site_id = batch.site_id
+        for event in batch.events:
+            group = by_session.get((site_id, event.session_id))
+            if group is None:
+                by_session[site_id, event.session_id] = ([event], batch)
+            else:
+                group[0].append(event)
     sessions, visitors = [], {}
-    for session_id in sorted(by_session):
-        group = by_session[session_id]
+    for key in sorted(by_session):
+        group, batch = by_session[key]
         first = min(group, key=_CLIENT_TIME)
         ended = max(map(_CLIENT_TIME, group))
-        sessions.append(_session_record(session_id, first, ended, _tally(group)))
-        seen = visitors.get(first.visitor_id)
-        visitors[first.visitor_id] = (
+        sessions.append(_session_record(key, batch.device_class, first, ended, _tally(group)))
+        visitor = (key[0], first.visitor_id)
+        seen = visitors.get(visitor)
+        visitors[visitor] = (
             (first.client_time, ended) if seen is None
             else (min(seen[0], first.client_time), max(seen[1], ended))
         )  # fmt: skip
     return {
-        "site_id": batch.site_id,
-        "device_class": batch.device_class,
-        "received_at": batch.received_at,
         "sessions": _json(sessions),
         "visitors": _json(
             [
-                {"visitor_id": visitor, "first_seen": first, "last_seen": last}
-                for visitor, (first, last) in sorted(visitors.items())
+                {"site_id": site_id, "visitor_id": visitor, "first_seen": first, "last_seen": last}
+                for (site_id, visitor), (first, last) in sorted(visitors.items())
             ]
         ),
     }
@@ -288,11 +424,15 @@ def _json(rows: list) -> str:
     return orjson.dumps(rows, default=str).decode()
 
 
-def _session_record(session_id: str, first: Event, ended_at: datetime, tally: dict) -> dict:
+def _session_record(
+    key: tuple[int, str], device_class: str, first: Event, ended_at: datetime, tally: dict
+) -> dict:
     land = channels.landing(first.page_url, first.referrer)
     return {
         **tally,
-        "session_id": session_id,
+        "site_id": key[0],
+        "device_class": device_class,
+        "session_id": key[1],
         "visitor": first.visitor_id,
         "started_at": first.client_time,
         "ended_at": ended_at,
@@ -343,3 +483,6 @@ def count_bots(*, site_id: int, day: date, events: int) -> None:
             "SET events = analytics_botcount.events + EXCLUDED.events",
             [site_id, day, events],
         )
+
+
+_combined = Combined()

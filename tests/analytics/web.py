@@ -24,11 +24,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_web(port: int, env: dict[str, str], log: Path, workers: int = 2) -> Child:
+def start_web(
+    port: int, env: dict[str, str], log: Path, workers: int = 2, threads: int = 1
+) -> Child:
+    """gunicorn: sync workers, or with threads > 1 gthread ones (as production runs it,
+    where a worker's concurrent collect batches are written together)."""
+    worker_class = "gthread" if threads > 1 else "sync"
     argv = python(
         "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning",
-        "--timeout", "60",
+        "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+        "--log-level", "warning", "--timeout", "60",
     )  # fmt: skip
     full_env = {
         **os.environ,

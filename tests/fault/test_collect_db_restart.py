@@ -37,7 +37,8 @@ def test_collect_answers_503_during_a_database_restart_then_recovers(private_pos
     key = made.stdout.strip().splitlines()[-1]
 
     port = free_port()
-    web = start_web(port, env, tmp_path / "web.log", workers=1)
+    # gthread, as production runs it: a batch goes through the worker's combiner.
+    web = start_web(port, env, tmp_path / "web.log", workers=1, threads=4)
     try:
         status, body, _ = post_batch(port, key, batch("v_before"))
         assert status == 202 and body["accepted"] == 50, body

@@ -40,13 +40,16 @@ def _stored_counts(site_id: int) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+# Sync workers write each batch alone; gthread workers (production) write the batches
+# that wait for one another in one statement (analytics.services.collect.Combined).
+@pytest.mark.parametrize("threads", [1, 8], ids=["sync", "gthread"])
 def test_a_killed_web_process_loses_no_acknowledged_event_and_duplicates_none(
-    transactional_db, tmp_path
+    transactional_db, tmp_path, threads
 ):
     site = Site.objects.create(name="Shop", domain="shop.example", allowed_origins=[])
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.test", **database_env()}
     port = free_port()
-    web = start_web(port, env, tmp_path / "web.log")
+    web = start_web(port, env, tmp_path / "web.log", threads=threads)
     all_batches = [(i, batch(f"v{i % CLIENTS}_{i}")) for i in range(CLIENTS * BATCHES_PER_CLIENT)]
     outcomes: dict[int, tuple] = {}
     stop = threading.Event()
