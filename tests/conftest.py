@@ -9,9 +9,18 @@ import pytest
 from django.db import connection
 
 from config.database import libpq_dsn
+from tests.support import flush
 from tests.support.worker import EMBEDDED, Worker, broker_connection, redis_url
 
 BROKERS = ["embedded", "redis"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_only_tables_with_rows():
+    """Transactional tests end with a flush of only the tables they wrote (support/flush.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        flush.install(patch)
+        yield
 
 
 @pytest.fixture(params=BROKERS)
