@@ -189,3 +189,11 @@ def test_a_second_statement_goes_while_the_first_waits_for_its_commit(
     assert calls == [1, 1]
     assert [a.accepted for a in answers] == [1, 1]
     assert Event.objects.filter(site_id=site.id).count() == 2
+
+
+def test_the_batch_statement_is_short_enough_for_psycopg_to_convert_it_once():
+    # psycopg caches the conversion of its %(name)s placeholders only for statements of
+    # up to this many bytes; past it, every batch pays a regex pass over the text.
+    from psycopg import _queries
+
+    assert len(service.STORE_NEW.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
