@@ -66,7 +66,9 @@ class RecordingCdn:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/purge"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # A short poll, so close() (shutdown) returns at once rather than after 0.5 s.
+        serve = {"poll_interval": 0.05}
+        threading.Thread(target=self.server.serve_forever, kwargs=serve, daemon=True).start()
 
     @contextlib.contextmanager
     def held(self):
