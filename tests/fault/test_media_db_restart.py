@@ -33,6 +33,11 @@ pytestmark = pytest.mark.worker
 
 NAME = "media_restart"
 PHOTOS = 8
+# A task lost with the database comes back after the visibility timeout, which must
+# exceed the hard limits; an asset takes under a second here, a few under load.
+TIME_LIMITS, VISIBILITY_TIMEOUT = "12:15", "20"
+# What the worker's log says once it has met the outage, task and broker alike.
+MET_THE_OUTAGE = ("reject requeue=True", "consumer: Cannot connect to")
 MAKE_ACCOUNTS = """
 import django; django.setup()
 from django.contrib.auth import get_user_model
@@ -76,20 +81,23 @@ def test_assets_in_processing_all_finish_after_a_database_restart(private_postgr
         "DATABASE_RETRY_AFTER_SECONDS": "3",
         "MEDIA_ROOT": str(media),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-        "CELERY_TIME_LIMITS": ",".join(f"{queue}=30:35" for queue in QUEUES),
-        "CELERY_VISIBILITY_TIMEOUT": "40",
+        "CELERY_TIME_LIMITS": ",".join(f"{queue}={TIME_LIMITS}" for queue in QUEUES),
+        "CELERY_VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT,
         "MEDIA_AVIF_WIDTHS": "640,1080",
         "MEDIA_AVIF_SPEED": "6",
     }
-    made = run_python(MAKE_ACCOUNTS, env=env)
-    assert made.returncode == 0, made.stderr[-3000:]
-    token, key = made.stdout.split()[-2:]
-
-    port = free_port()
-    web = start_web(port, env, tmp_path / "web.log", workers=1)
-    worker = Worker(EMBEDDED, extra_env=env).start(tmp_path)
+    # The worker starts while the accounts are made and the web server starts.
+    worker = Worker(EMBEDDED, extra_env=env).launch(tmp_path)
+    web = None
     events_in = 0
     try:
+        made = run_python(MAKE_ACCOUNTS, env=env)
+        assert made.returncode == 0, made.stderr[-3000:]
+        token, key = made.stdout.split()[-2:]
+        port = free_port()
+        web = start_web(port, env, tmp_path / "web.log", workers=1)
+        worker.wait_ready()
+
         status, body, _ = upload(port, token, _photos(PHOTOS, first_seed=0))
         assert status == 201, body
         assert len(body["results"]) == PHOTOS
@@ -115,7 +123,13 @@ def test_assets_in_processing_all_finish_after_a_database_restart(private_postgr
         status, body, headers = post_batch(port, key, batch("v_during"))
         assert status == 503 and headers["Retry-After"] == "3", (status, body)
         assert readyz(port) == 503
-        time.sleep(5)  # the worker meets the outage: its task's writes, retry and ack fail
+        # The worker meets the outage: its task's writes fail (it is rejected, and the
+        # reject itself is lost) and its broker connection cannot be made again.
+        wait_until(
+            lambda: all(text in worker.log() for text in MET_THE_OUTAGE),
+            timeout=60,
+            what=f"the worker meeting the outage; worker log:\n{worker.log()[-3000:]}",
+        )
         private_postgres.start()
 
         after = _photos(1, first_seed=200)
@@ -138,7 +152,8 @@ def test_assets_in_processing_all_finish_after_a_database_restart(private_postgr
         assert web.running()
     finally:
         worker.stop()
-        web.stop()
+        if web is not None:
+            web.stop()
 
     with psycopg.connect(url) as conn:
         _assert_whole_results(conn, media, assets=PHOTOS + 1)

@@ -66,6 +66,11 @@ class Worker:
         return env
 
     def start(self, tmp_path: Path, timeout: float = 60) -> Worker:
+        return self.launch(tmp_path).wait_ready(timeout)
+
+    def launch(self, tmp_path: Path) -> Worker:
+        """Start the process without waiting for it (a test may start other processes
+        meanwhile: a worker takes seconds to import the project); then wait_ready()."""
         argv = celery_worker(
             "-n",
             f"{self.name}@%h",
@@ -79,6 +84,9 @@ class Worker:
         )
         self.child = Child(self.name, argv, tmp_path / f"{self.name}.log")
         self.child.start(self.env(), ROOT)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> Worker:
         wait_for_log(self.child, "ready.", timeout)
         return self
 
