@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -189,6 +191,18 @@ def test_the_address_hash_is_stable_within_a_day_and_changes_the_next(site):
     assert one == address_hash("203.0.113.77", site_id=site.id, day=today)
     assert one != address_hash("203.0.113.77", site_id=site.id, day=today + timedelta(days=1))
     assert one != address_hash("203.0.113.78", site_id=site.id, day=today)
+
+
+def test_the_address_hash_is_the_documented_keyed_hash(settings):
+    from analytics.services.collect import address_hash
+
+    # HMAC-SHA256 of "site|address" under HMAC-SHA256(salt key, ISO day), first 32 hex.
+    settings.ANALYTICS_IP_SALT_KEY = "salt for the test"
+    day_key = hmac.new(b"salt for the test", b"2026-11-22", hashlib.sha256).digest()
+    expected = hmac.new(day_key, b"7|203.0.113.77", hashlib.sha256).hexdigest()[:32]
+    assert address_hash("203.0.113.77", site_id=7, day=date(2026, 11, 22)) == expected
+    settings.ANALYTICS_IP_SALT_KEY = "another salt"  # a new salt: a new day key
+    assert address_hash("203.0.113.77", site_id=7, day=date(2026, 11, 22)) != expected
 
 
 @pytest.mark.parametrize(
