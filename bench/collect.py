@@ -13,6 +13,11 @@ partitioned table (same indexes) in the same run, committed and deleted afterwar
 timed twice before and twice after the HTTP run (best of four), so a shift in the
 shared machine's load does not favour either side.
 
+Beside the rates, CPU per event: the gunicorn workers', and (embedded server) the
+database backends' of the server's connections, with COPY's backend CPU per row:
+where an event's cost goes, which the shared machine's load inflates less than
+wall-clock rates.
+
 Goals (the issue): at least 0.3 of COPY's rate, i.e. ratio (COPY rate / ours)
 <= 3.33, and at least 20,000 events/s. Everything the run wrote is deleted.
 """
@@ -189,6 +194,46 @@ def _web_cpu_seconds(server: subprocess.Popen) -> float:
     return total
 
 
+def _database_backends() -> list[int]:
+    """This database's client backends now (the server's connections, kept open)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _database_cpu_seconds(pids: list[int]) -> float | None:
+    """CPU these backends have used so far, when the server runs on this machine (the
+    embedded one): with the web CPU, the cost of an event on each side. None for a
+    server elsewhere, or when one of them has gone (the figure would be short)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            if not process.name().startswith("postgres"):
+                return None
+            times = process.cpu_times()
+        except psutil.Error:
+            return None
+        total += times.user + times.system
+    return total if pids else None
+
+
+def _database_cpu_note(
+    before: float | None, after: float | None, stored: int, copy_cpu: float | None
+) -> str:
+    if before is None or after is None:
+        return ""
+    note = f"database CPU {(after - before) / stored * 1e6:.0f} us per event"
+    if copy_cpu is not None:
+        note += f" (COPY's {copy_cpu / COPY_ROWS * 1e6:.1f} us per row)"
+    return note + "; "
+
+
 def _stored(site_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM analytics_event WHERE site_id = %s", [site_id])
@@ -222,15 +267,21 @@ COPY_SQL = (
 )
 
 
-def _timed_copy(data: bytes) -> float:
+def _timed_copy(data: bytes) -> tuple[float, float | None]:
     """Seconds to COPY and commit the rows (durably stored, as the endpoint's are;
-    new event ids each time, deleted with the bench site afterwards)."""
+    new event ids each time, deleted with the bench site afterwards), and the CPU
+    seconds its backend used for it (None for a server elsewhere)."""
     with psycopg.connect(libpq_dsn(settings.DATABASES["default"])) as conn:
+        backend = [conn.info.backend_pid]
+        cpu_before = _database_cpu_seconds(backend)
         started = time.perf_counter()
         with conn.cursor().copy(COPY_SQL) as copy:
             copy.write(data)
         conn.commit()
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        cpu_after = _database_cpu_seconds(backend)
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return elapsed, cpu
 
 
 def _clean_up(site) -> None:
@@ -267,12 +318,15 @@ def collect_events() -> Result:
             try:
                 tag = secrets.randbelow(2**20) * 16
                 _wrk(url, script, template, tag, 3)  # warm-up: imports, connections, caches
-                copy_seconds = [_timed_copy(_copy_rows(COPY_ROWS, site.id)) for _ in range(2)]
+                copies = [_timed_copy(_copy_rows(COPY_ROWS, site.id)) for _ in range(2)]
                 before, cpu_before = _stored(site.id), _web_cpu_seconds(server)
+                backends = _database_backends()
+                db_before = _database_cpu_seconds(backends)
                 started = time.perf_counter()
                 run = _wrk(url, script, template, tag + 8, SECONDS)
                 elapsed = time.perf_counter() - started
                 web_cpu = _web_cpu_seconds(server) - cpu_before
+                db_after = _database_cpu_seconds(backends)
                 stored = _stored(site.id) - before
             finally:
                 server.terminate()
@@ -280,11 +334,12 @@ def collect_events() -> Result:
         assert run["non_2xx"] == 0, run["output"]
         # wrk counts answered requests; a few in flight when it stopped may be stored too.
         assert stored >= run["requests"] * BATCH, (stored, run["requests"])
-        copy_seconds += [_timed_copy(_copy_rows(COPY_ROWS, site.id)) for _ in range(2)]
+        copies += [_timed_copy(_copy_rows(COPY_ROWS, site.id)) for _ in range(2)]
     finally:
         _clean_up(site)
     ours = stored / elapsed
-    copy_rate = COPY_ROWS / min(copy_seconds)
+    best_copy = min(copies, key=lambda copy: copy[0])  # the fastest, with its backend CPU
+    copy_rate = COPY_ROWS / best_copy[0]
     return Result(
         "collect events (gunicorn, batches of 50)",
         measured_s=stored / ours,
@@ -297,6 +352,7 @@ def collect_events() -> Result:
             f"{ours / copy_rate:.2f} (goal >= {TARGET_SHARE_OF_COPY}), goal "
             f">= {TARGET_EVENTS_PER_SECOND:,} events/s; web CPU {web_cpu / stored * 1e6:.0f} us "
             f"per event ({stored / web_cpu:,.0f} events per CPU-second); "
+            f"{_database_cpu_note(db_before, db_after, stored, best_copy[1])}"
             f"load average {os.getloadavg()[0]:.1f}"
         ),
         goals_met=ours >= TARGET_EVENTS_PER_SECOND,
