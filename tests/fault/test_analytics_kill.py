@@ -120,9 +120,14 @@ def test_an_attribution_run_killed_half_way_is_redone_equal_to_a_clean_run(start
     killed.refresh_from_db()
     assert killed.status == AttributionRun.Status.RUNNING and not credits(killed.pk)
 
-    start_worker(**FAST_REDELIVERY)
+    second = start_worker(**FAST_REDELIVERY)
+    # Done, and the task finished: it sends the assets' revenue to ugc after marking
+    # the run done, so reading the performance rows before that was a race.
     wait_until(
-        lambda: AttributionRun.objects.filter(pk=killed.pk, status="done").exists(),
+        lambda: (
+            AttributionRun.objects.filter(pk=killed.pk, status="done").exists()
+            and succeeded(second, "analytics.tasks.run_attribution")
+        ),
         timeout=90,
         what="the redelivered run",
     )
