@@ -233,7 +233,8 @@ class Combined:
     (written by the first of them to arrive) takes up to `limit` of them: one round
     trip, one statement and one commit for several requests. Each thread returns only
     after the commit that holds its batch (or with its own error), so what a 202 says
-    is stored is on disk. A batch that finds a writer free goes at once."""
+    is stored is on disk. A batch that finds no statement being written goes at once;
+    a second statement (of `writers`) starts only with a batch already waiting."""
 
     def __init__(self, limit: int = COMBINE_LIMIT, writers: int = COMBINE_WRITERS):
         self.limit = limit
@@ -245,11 +246,13 @@ class Combined:
     def write(self, batch: Batch) -> int:
         slot = _Slot(batch)
         with self._lock:
-            if self._writing >= self.writers:
-                self._queue.append(slot)
-            else:
+            # A first writer goes at once; another only with a batch already waiting,
+            # so that statements written beside one another are not of a batch each.
+            if not self._writing or (self._writing < self.writers and self._queue):
                 self._writing += 1
                 slot.lead = True
+            else:
+                self._queue.append(slot)
         if not slot.lead:
             slot.done.wait()  # set by the writer of its group, or to make it the writer
         if slot.lead:

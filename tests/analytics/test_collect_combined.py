@@ -164,31 +164,38 @@ def test_a_second_statement_goes_while_the_first_waits_for_its_commit(
     transactional_db, monkeypatch
 ):
     site = Site.objects.create(name="Shop", domain="shop.example")
-    monkeypatch.setattr(service, "_combined", service.Combined(writers=2))
-    real, second_done, calls = service._store_new, threading.Event(), []
+    combined = service.Combined(writers=2)
+    monkeypatch.setattr(service, "_combined", combined)
+    real, others_done, calls = service._store_new, threading.Event(), []
 
     def store_new(batches, *, claim):
         calls.append(len(batches))
-        if len(calls) == 1:  # the first statement is held until the second has finished
-            assert second_done.wait(WAIT), "the second batch waited behind the first"
+        if len(calls) == 1:  # the first statement is held until the others have finished
+            assert others_done.wait(WAIT), "the waiting batches waited behind the first"
         return real(batches, claim=claim)
 
     monkeypatch.setattr(service, "_store_new", store_new)
-    answers: list = [None, None]
-    first, second = (
-        threading.Thread(target=_send, args=(answers, i, site.id, [event()])) for i in (0, 1)
+    answers: list = [None, None, None]
+    first, second, third = (
+        threading.Thread(target=_send, args=(answers, i, site.id, [event()])) for i in range(3)
     )
     first.start()
     deadline = time.monotonic() + WAIT
     while not calls and time.monotonic() < deadline:
         time.sleep(0.001)
+    # A second writer starts only with a batch already waiting: the second batch
+    # queues, the third takes it along in a statement of its own, beside the first.
     second.start()
-    second.join(timeout=WAIT)
-    second_done.set()
+    while not combined._queue and time.monotonic() < deadline:
+        time.sleep(0.001)
+    third.start()
+    for thread in (second, third):
+        thread.join(timeout=WAIT)
+    others_done.set()
     first.join(timeout=WAIT)
-    assert calls == [1, 1]
-    assert [a.accepted for a in answers] == [1, 1]
-    assert Event.objects.filter(site_id=site.id).count() == 2
+    assert calls == [1, 2]
+    assert [a.accepted for a in answers] == [1, 1, 1]
+    assert Event.objects.filter(site_id=site.id).count() == 3
 
 
 def test_the_batch_statement_is_short_enough_for_psycopg_to_convert_it_once():
