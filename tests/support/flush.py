@@ -5,7 +5,8 @@ each of them and each of their indexes a new file, which on a machine busy with 
 writes took 1-2 s per transactional test (0.2-2 s, as noisy as the disk). Here the
 tables that hold no row are left alone (they already are what TRUNCATE would make
 them); the few that do are emptied with DELETE, under deferred constraints so the
-order does not matter, in the same one transaction. A table with many rows, or one
+order does not matter (Django makes every foreign key deferrable; one that is not
+would make the flush fail, loudly), in the same one transaction. A table with many rows, or one
 with a trigger of its own (a DELETE would fire it), is truncated instead, with CASCADE
 for any table that references it. Sequences are not reset, as in Django's flush
 without reset_sequences; a flush that resets them is left as Django does it.
