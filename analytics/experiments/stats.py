@@ -20,7 +20,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats
+
+def _stats():
+    """scipy.stats, imported when a test is first computed: importing it costs ~1-2 s,
+    which every process start (web, worker, manage.py) would otherwise pay in
+    AppConfig.ready() for statistics most processes never compute."""
+    from scipy import stats
+
+    return stats
+
 
 ALPHA = 0.05
 POWER = 0.8
@@ -69,8 +77,8 @@ def two_proportion_ztest(
     pooled = (x_control + x_variant) / (n_control + n_variant)
     se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n_control + 1 / n_variant))
     se = math.sqrt(p1 * (1 - p1) / n_control + p2 * (1 - p2) / n_variant)
-    p_value = 2 * stats.norm.sf(abs(p2 - p1) / se_pooled) if se_pooled > 0 else 1.0
-    return _comparison(p1, p2, se, float(p_value), stats.norm.ppf(1 - alpha / 2))
+    p_value = 2 * _stats().norm.sf(abs(p2 - p1) / se_pooled) if se_pooled > 0 else 1.0
+    return _comparison(p1, p2, se, float(p_value), _stats().norm.ppf(1 - alpha / 2))
 
 
 def welch_ttest(
@@ -91,8 +99,8 @@ def welch_ttest(
         return _comparison(mean_control, mean_variant, 0.0, 1.0, 0.0)
     df = (a + b) ** 2 / (a**2 / (n_control - 1) + b**2 / (n_variant - 1))
     t = (mean_variant - mean_control) / se
-    p_value = 2 * stats.t.sf(abs(t), df)
-    critical = stats.t.ppf(1 - alpha / 2, df)
+    p_value = 2 * _stats().t.sf(abs(t), df)
+    critical = _stats().t.ppf(1 - alpha / 2, df)
     return _comparison(mean_control, mean_variant, se, float(p_value), critical)
 
 
@@ -104,11 +112,11 @@ def sample_ratio_mismatch(counts: Sequence[int], weights: Sequence[float]) -> tu
     share = sum(weights)
     expected = [total * w / share for w in weights]
     chi2 = sum((c - e) ** 2 / e for c, e in zip(counts, expected, strict=True))
-    return chi2, float(stats.chi2.sf(chi2, len(counts) - 1))
+    return chi2, float(_stats().chi2.sf(chi2, len(counts) - 1))
 
 
 def _z_sum(alpha: float, power: float) -> float:
-    return stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    return _stats().norm.ppf(1 - alpha / 2) + _stats().norm.ppf(power)
 
 
 def mde_proportions(
