@@ -74,8 +74,8 @@ def lease_seconds() -> float:
     return float(settings.GALLERY_LEASE_SECONDS)
 
 
-def _backend():
-    """The default cache when it is Redis, else None."""
+def redis_backend():
+    """The default cache when it is Redis, else None (this thread's backend object)."""
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
@@ -238,7 +238,7 @@ def _stop_all() -> None:
 def announce(backend=None) -> None:
     """Tell every web process that galleries changed, and return once each has read it
     or holds no lease any more (at most one lease). No-op without a Redis cache."""
-    backend = backend or _backend()
+    backend = backend or redis_backend()
     if backend is None:
         return
     client = _client(backend)

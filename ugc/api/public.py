@@ -661,12 +661,7 @@ def _lease_generation() -> int | None:
     return None if backend is None else gallery_leases.watcher(backend).current()
 
 
-def _redis():
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
-    backend = caches["default"]
-    return backend if isinstance(backend, RedisCache) else None
+_redis = gallery_leases.redis_backend  # the default cache when it is Redis, else None
 
 
 # The hot path's one round trip as one command: the first ARGV[1] keys' values (the
