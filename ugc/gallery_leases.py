@@ -244,19 +244,27 @@ def announce(backend=None) -> None:
     client = _client(backend)
     token = uuid.uuid4().hex
     channel, holders = backend.make_key(CHANNEL), backend.make_key(HOLDERS)
-    try:
-        now, flat = client.eval(_PUBLISH_SCRIPT, 2, channel, holders, token)
-    except redis_errors.RedisError:
-        # The version moved (or failed loudly before this); without Redis no process
-        # holds a lease it can renew, so none answers from memory for long.
-        logger.exception("gallery invalidations: could not publish")
-        return
+    now, flat = _publish(client, channel, holders, token)
     started = time.monotonic()
     now = float(now)
     waiting = {
         _text(flat[i]): started + max(0.0, float(flat[i + 1]) - now) for i in range(0, len(flat), 2)
     }
     _await_acks(client, backend.make_key(ACKS + token), waiting)
+
+
+def _publish(client, channel: str, holders: str, token: str):
+    """(Redis's time, [holder, expiry, ...]) once the invalidation is published. A live
+    holder keeps renewing its lease without it and would answer from memory what the
+    change made stale, so a failure is retried, and in the end raised: the change's
+    caller must know that it is not yet shown everywhere."""
+    for delay in (0.1, 0.4):
+        try:
+            return client.eval(_PUBLISH_SCRIPT, 2, channel, holders, token)
+        except redis_errors.RedisError as exc:
+            logger.warning("gallery invalidations: could not publish (%s); again", exc)
+            time.sleep(delay)
+    return client.eval(_PUBLISH_SCRIPT, 2, channel, holders, token)  # its error is raised
 
 
 def _await_acks(client, ack_key: str, waiting: dict[str, float]) -> None:

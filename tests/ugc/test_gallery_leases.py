@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
+from redis import exceptions as redis_errors
 from rest_framework.test import APIClient
 
 from tests.analytics.web import free_port, start_web
@@ -119,6 +120,35 @@ def test_a_change_waits_out_the_lease_of_a_process_that_cannot_read_it(
         assert 0.5 <= waited <= 2.0
     finally:
         release.set()
+
+
+def test_a_publication_that_fails_once_is_sent_again(
+    leased_gallery, monkeypatch, django_capture_on_commit_callbacks
+):
+    ids = hot_and_leased(leased_gallery)
+    failures = [redis_errors.ConnectionError("connection reset")]
+    original = gallery_leases._PUBLISH_SCRIPT
+
+    def flaky_eval(script, *args):
+        if script == original and failures:
+            raise failures.pop()
+        return real_eval(script, *args)
+
+    client = gallery_cache.cache._cache.get_client(write=True)
+    real_eval = client.eval
+    monkeypatch.setattr(type(client), "eval", lambda self, script, *args: flaky_eval(script, *args))
+    taken_down = leased_gallery.pins.get(position=0).asset
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.revoke(taken_down)
+    assert failures == []  # it failed once, and was sent again
+    assert shown_ids(leased_gallery) == [i for i in ids if i != taken_down.pk]
+
+
+def test_a_publication_that_keeps_failing_is_raised(leased_gallery, monkeypatch):
+    monkeypatch.setattr(gallery_leases, "_PUBLISH_SCRIPT", "return redis.call('NOSUCHCMD')")
+    monkeypatch.setattr(gallery_leases.time, "sleep", lambda seconds: None)
+    with pytest.raises(redis_errors.ResponseError):
+        gallery_leases.announce()
 
 
 def test_throttle_counts_let_by_here_reach_the_shared_counter(leased_gallery, settings):
