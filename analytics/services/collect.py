@@ -341,23 +341,29 @@ def _store_new(batches: list[Batch], *, claim: bool) -> int:
     # execute() returns; inside one (the fallback, tests, callers' atomic blocks) it
     # runs in a savepoint, so a missing partition can be made and the write tried again.
     savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    params = statement_params(batches, claim=claim)
+    with savepoint, _cursor() as cursor:
+        # Prepared once per connection: not parsed and planned again every batch.
+        cursor.execute(STORE_NEW, params, prepare=True)
+    return sum(len(batch.events) for batch in batches)
+
+
+def statement_params(batches: list[Batch], *, claim: bool) -> dict:
+    """STORE_NEW's parameters for these batches (each event numbered by its batch)."""
     events = []
     for number, batch in enumerate(batches, 1):
         for event in batch.events:
             event.batch = number
         events += batch.events
-    with savepoint, _cursor() as cursor:
-        params = _visit_params(batches)
-        params.update(
-            events=_json(events),
-            claim=claim,
-            received_at=[batch.received_at for batch in batches],
-            site_id=[Int8(batch.site_id) for batch in batches],
-            ip_hash=[batch.ip_hash for batch in batches],
-        )
-        # Prepared once per connection: not parsed and planned again every batch.
-        cursor.execute(STORE_NEW, params, prepare=True)
-    return len(events)
+    params = _visit_params(batches)
+    params.update(
+        events=_json(events),
+        claim=claim,
+        received_at=[batch.received_at for batch in batches],
+        site_id=[Int8(batch.site_id) for batch in batches],
+        ip_hash=[batch.ip_hash for batch in batches],
+    )
+    return params
 
 
 def _claim_new(batch: Batch) -> list[Event]:
