@@ -67,6 +67,7 @@ WORKERS = int(os.environ.get("BENCH_COLLECT_WORKERS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_COLLECT_CONNECTIONS", "16"))
 WORKER_CLASS = os.environ.get("BENCH_COLLECT_WORKER_CLASS", "gthread")
 THREADS = int(os.environ.get("BENCH_COLLECT_THREADS", "8"))  # per worker
+SERVER = os.environ.get("BENCH_COLLECT_SERVER", "gunicorn")  # or "prototype"
 COPY_ROWS = 50_000
 ORIGIN = "https://bench-shop.example"
 TARGET_SHARE_OF_COPY = 0.3
@@ -149,24 +150,44 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_gunicorn(port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "false",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}  # fmt: skip
-    command = [
+def _server_command(port: int) -> list[str]:
+    """gunicorn serving the product's endpoint, as production runs it; or, with
+    BENCH_COLLECT_SERVER=prototype, bench/collect_asgi_prototype.py under uvicorn (one
+    thread per process), the measurement behind issue 7's next step."""
+    if SERVER == "prototype":
+        return [
+            sys.executable, "-m", "uvicorn", "bench.collect_asgi_prototype:app",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
+            "--http", "httptools", "--loop", "uvloop", "--no-access-log",
+            "--log-level", "warning", "--lifespan", "on",
+        ]  # fmt: skip
+    return [
         sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
         f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
         "--threads", str(THREADS),
         "--log-level", "warning", "--env", "DJANGO_SETTINGS_MODULE=config.settings.dev",
         "--timeout", "120",  # a loaded machine can take more than the default 30 s to boot
     ]  # fmt: skip
+
+
+def _start_server(port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "false",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    command = _server_command(port)
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"),
                               stderr=subprocess.STDOUT)  # fmt: skip
     from config.processes import Child, wait_for_http
 
-    child = Child("gunicorn", command, log)
+    child = Child(SERVER, command, log)
     child.process = server
     wait_for_http(f"http://127.0.0.1:{port}/healthz", child, timeout=180)
     return server
+
+
+def _server_text() -> str:
+    if SERVER == "prototype":
+        return f"ASGI prototype under uvicorn, {WORKERS} processes of one thread"
+    return f"{WORKERS} {WORKER_CLASS} workers x {THREADS} threads"
 
 
 def _wrk(url: str, script: Path, template: Path, tag: int, seconds: int) -> dict:
@@ -338,7 +359,7 @@ def collect_events() -> Result:
             script.write_text(LUA.replace("__ORIGIN__", ORIGIN))
             batch = {"events": _batch_template(int(time.time() * 1000))}
             template.write_text(json.dumps(batch, separators=(",", ":")))
-            server = _start_gunicorn(port, tmp / "gunicorn.log")
+            server = _start_server(port, tmp / "server.log")
             try:
                 tag = secrets.randbelow(2**20) * 16
                 _wrk(url, script, template, tag, 3)  # warm-up: imports, connections, caches
@@ -367,13 +388,15 @@ def collect_events() -> Result:
     best_copy = min(copies, key=lambda copy: copy[0])  # the fastest, with its backend CPU
     copy_rate = COPY_ROWS / best_copy[0]
     return Result(
-        "collect events (gunicorn, batches of 50)",
+        "collect events (gunicorn, batches of 50)"
+        if SERVER == "gunicorn"
+        else "collect events (ASGI prototype, not the product, batches of 50)",
         measured_s=stored / ours,
         ceiling_s=stored / copy_rate,
         target_ratio=1 / TARGET_SHARE_OF_COPY,
         note=(
-            f"{ours:,.0f} events/s stored via HTTP ({WORKERS} {WORKER_CLASS} workers x "
-            f"{THREADS} threads, {CONNECTIONS} connections), COPY {copy_rate:,.0f} rows/s; "
+            f"{ours:,.0f} events/s stored via HTTP ({_server_text()}, {CONNECTIONS} "
+            f"connections), COPY {copy_rate:,.0f} rows/s; "
             "share of COPY "
             f"{ours / copy_rate:.2f} (goal >= {TARGET_SHARE_OF_COPY}), goal "
             f">= {TARGET_EVENTS_PER_SECOND:,} events/s; web CPU {web_cpu / stored * 1e6:.0f} us "
