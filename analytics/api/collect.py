@@ -53,7 +53,7 @@ def _invalid(field: str, message: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({field: [message]})
 
 
-def _query_key(request) -> str:
+def query_key(request) -> str:
     return request.GET.get("key") or request.headers.get("X-Site-Key") or ""
 
 
@@ -121,46 +121,67 @@ def check_events(raw_events: list, clock: ClockWindow) -> tuple[list, list[dict]
 
 
 def collect(request) -> HttpResponse:
-    """POST /api/v1/collect and its CORS preflight, as a plain Django view."""
+    """POST /api/v1/collect and its CORS preflight, as a plain Django view. The
+    collector (analytics/api/collector.py) runs the same steps on an event loop."""
     site = None
     try:
         if request.method == "OPTIONS":
-            return _preflight(request)
-        if request.method != "POST":
-            raise exceptions.MethodNotAllowed(request.method)
+            return preflight(request, site_for_key(request.GET.get("key") or ""))
+        check_method(request)
         payload = read_batch(request)
-        site = _site(request, payload)
+        site = check_site(request, site_for_key(batch_key(request, payload)))
         response = _store(request, site, batch_events(payload))
     except Exception as exc:  # every error, a 500 too, becomes a problem body
-        response = _problem(request, exc)
-    return _with_cors(request, response, site)
+        response = problem(request, exc)
+    if site is None and wants_cors(request):
+        site = site_for_key(query_key(request))  # an early 4xx: readable by the widget
+    return with_cors(request, response, site)
 
 
 def _store(request, site: dict, raw_events: list) -> HttpResponse:
-    user_agent = request.headers.get("User-Agent", "")
-    if useragents.is_bot(user_agent, _bot_pattern()):
+    if is_crawler(request):
         collect_service.count_bots(site_id=site["id"], day=timezone.now().date(),
                                    events=len(raw_events))  # fmt: skip
-        return _receipt(0, 0, [], len(raw_events))
+        return receipt(0, 0, [], len(raw_events))
+    batch, rejected = checked_batch(request, site, raw_events)
+    stored = collect_service.store_events(**batch)
+    return receipt(stored.accepted, stored.duplicates, rejected, 0)
+
+
+def check_method(request) -> None:
+    if request.method != "POST":
+        raise exceptions.MethodNotAllowed(request.method)
+
+
+def is_crawler(request) -> bool:
+    return useragents.is_bot(request.headers.get("User-Agent", ""), _bot_pattern())
+
+
+def checked_batch(request, site: dict, raw_events: list) -> tuple[dict, list[dict]]:
+    """store_events' arguments for the batch's good events, and the rejected ones."""
     clock = _clock()
     events, rejected = check_events(raw_events, clock)
-    stored = collect_service.store_events(
-        site_id=site["id"],
-        events=events,
-        received_at=clock.received_at,
-        ip_hash=collect_service.address_hash(
+    batch = {
+        "site_id": site["id"],
+        "events": events,
+        "received_at": clock.received_at,
+        "ip_hash": collect_service.address_hash(
             BaseThrottle().get_ident(request), site_id=site["id"], day=clock.received_at.date()
         ),
-        device_class=useragents.device_class(user_agent),
-    )
-    return _receipt(stored.accepted, stored.duplicates, rejected, 0)
+        "device_class": useragents.device_class(request.headers.get("User-Agent", "")),
+    }
+    return batch, rejected
 
 
-def _site(request, payload: dict) -> dict:
-    key = _query_key(request) or payload.get("key") or ""
+def batch_key(request, payload: dict) -> str:
+    key = query_key(request) or payload.get("key") or ""
     if not isinstance(key, str) or not key:
         raise _invalid("key", 'A publishable key is needed: ?key=, X-Site-Key or "key".')
-    site = site_for_key(key)
+    return key
+
+
+def check_site(request, site: dict | None) -> dict:
+    """The key's site, if there is one and the request's origin is among its own."""
     if site is None:
         raise exceptions.NotFound("No site has this publishable key.")
     origin = request.headers.get("Origin")
@@ -169,14 +190,14 @@ def _site(request, payload: dict) -> dict:
     return site
 
 
-def _receipt(accepted: int, duplicates: int, rejected: list, bots: int) -> HttpResponse:
+def receipt(accepted: int, duplicates: int, rejected: list, bots: int) -> HttpResponse:
     body = {"accepted": accepted, "duplicates": duplicates, "rejected": rejected, "bots": bots}
     return HttpResponse(
         orjson.dumps(body), status=status.HTTP_202_ACCEPTED, content_type="application/json"
     )
 
 
-def _problem(request, exc: Exception) -> HttpResponse:
+def problem(request, exc: Exception) -> HttpResponse:
     """The API's problem body for this error, from its one exception handler (which also
     turns a lost database into a 503 with Retry-After, and logs a 500)."""
     handled = problems.exception_handler(exc, {"request": request})
@@ -191,10 +212,14 @@ def _problem(request, exc: Exception) -> HttpResponse:
     return response
 
 
-def _with_cors(request, response: HttpResponse, site: dict | None) -> HttpResponse:
+def wants_cors(request) -> bool:
+    """An early 4xx (before the site was known) to a page's script, which can read it
+    when the key in the query string names a site that allows the page's origin."""
+    return bool(request.headers.get("Origin") and query_key(request))
+
+
+def with_cors(request, response: HttpResponse, site: dict | None) -> HttpResponse:
     origin = request.headers.get("Origin")
-    if site is None and origin and _query_key(request):
-        site = site_for_key(_query_key(request))  # an early 4xx: readable by the widget
     if site is not None and origin_allowed(site, origin):
         response["Access-Control-Allow-Origin"] = origin
         response["Access-Control-Expose-Headers"] = "Retry-After"
@@ -202,11 +227,10 @@ def _with_cors(request, response: HttpResponse, site: dict | None) -> HttpRespon
     return response
 
 
-def _preflight(request) -> HttpResponse:
+def preflight(request, site: dict | None) -> HttpResponse:
     """The CORS preflight of a fetch with application/json: the contract puts the key
     in the query string, so the site, and its origins, are known here."""
     origin = request.headers.get("Origin")
-    site = site_for_key(request.GET.get("key") or "")
     response = HttpResponse(status=204)
     if site is not None and origin_allowed(site, origin):
         response["Access-Control-Allow-Origin"] = origin

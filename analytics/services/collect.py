@@ -38,10 +38,11 @@ key, so concurrent batches wait for each other instead of deadlocking.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import threading
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -50,12 +51,20 @@ from operator import attrgetter
 import orjson
 import psycopg
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from psycopg.types.numeric import Int8
 
 from analytics import channels
 from analytics.events import GALLERY_TYPES, Event
 from analytics.services.partitions import ensure_event_partitions
+from config.database import libpq_dsn
 
 NO_PARTITION = "23514"  # check_violation: "no partition of relation ... found for row"
 SEEN_BEFORE = "23505"  # unique_violation: an event id already has its receipt
@@ -194,15 +203,26 @@ def store_events(
     *, site_id: int, events: list[Event], received_at: datetime, ip_hash: str, device_class: str
 ) -> Stored:
     """Store a validated batch once; the answer counts what was new and what was seen."""
-    unique = list({event.event_id: event for event in reversed(events)}.values())[::-1]
+    unique = unique_events(events)
     if not unique:
         return Stored(accepted=0, duplicates=len(events))
-    _assign_sessions(site_id, unique)
+    if needs_sessions(unique):
+        _assign_sessions(site_id, unique)
     batch = Batch(unique, received_at, site_id, ip_hash, device_class)
     # In the caller's transaction (tests, imports) the batch is written in it, alone.
     write = _write_alone if connection.in_atomic_block else _combined.write
     accepted = write(batch)
     return Stored(accepted=accepted, duplicates=len(events) - accepted)
+
+
+def unique_events(events: list[Event]) -> list[Event]:
+    """The batch with each event id once: its first event of that id, in order."""
+    return list({event.event_id: event for event in reversed(events)}.values())[::-1]
+
+
+def needs_sessions(events: list[Event]) -> bool:
+    """Whether some event came without a session_id (_assign_sessions gives it one)."""
+    return not all(event.session_id for event in events)
 
 
 @dataclass
@@ -279,6 +299,128 @@ class Combined:
             if successor is not None:
                 successor.lead = True
                 successor.done.set()
+
+
+class LoopCombined:
+    """Group commit on an event loop, for the collector (analytics/api/collector.py): one
+    thread per process whose loop gathers the batches that wait into each statement,
+    with no thread handoff per request (measured: 0.31-0.38 of COPY, against 0.17-0.23
+    for Combined under gunicorn's threads). The same statement as Combined, on an
+    asyncio connection of its own; each caller's future is set only after the commit
+    that holds its batch. Every path but the usual one is Combined's, in a thread:
+    when a statement fails for any reason but a lost database (an id seen before, no
+    partition yet), each of its batches goes to _write_alone. A lost database fails
+    the statement's batches (503) and the next statement connects again."""
+
+    def __init__(self, limit: int = COMBINE_LIMIT):
+        self.limit = limit
+        self._queue: list[tuple[Batch, asyncio.Future]] = []
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+        self._conn: psycopg.AsyncConnection | None = None
+        self._fallbacks: set[asyncio.Task] = set()
+
+    async def store_events(
+        self, *, site_id: int, events: list[Event], received_at: datetime, ip_hash: str,
+        device_class: str,
+    ) -> Stored:  # fmt: skip
+        """store_events, on the loop."""
+        unique = unique_events(events)
+        if not unique:
+            return Stored(accepted=0, duplicates=len(events))
+        if needs_sessions(unique):
+            await in_thread(_assign_sessions, site_id, unique)
+        accepted = await self.write(Batch(unique, received_at, site_id, ip_hash, device_class))
+        return Stored(accepted=accepted, duplicates=len(events) - accepted)
+
+    async def write(self, batch: Batch) -> int:
+        if self._task is None:
+            self._wake = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append((batch, done))
+        self._wake.set()
+        return await done
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                group, self._queue = self._queue[: self.limit], self._queue[self.limit :]
+                await self._write_group(group)
+
+    async def _write_group(self, group: list[tuple[Batch, asyncio.Future]]) -> None:
+        batches = [batch for batch, _ in group]
+        try:
+            conn = await self._connection()
+            await conn.execute(STORE_NEW, statement_params(batches, claim=True), prepare=True)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            await self._drop_connection()
+            lost = OperationalError(f"The database connection failed: {exc}")
+            for _, done in group:
+                _settle(done, error=lost)
+        except Exception:  # nothing was written (one statement): each batch on its own
+            for batch, done in group:
+                task = asyncio.get_running_loop().create_task(self._write_alone(batch, done))
+                self._fallbacks.add(task)
+                task.add_done_callback(self._fallbacks.discard)
+        else:
+            for batch, done in group:
+                _settle(done, result=len(batch.events))
+
+    async def _write_alone(self, batch: Batch, done: asyncio.Future) -> None:
+        try:
+            accepted = await in_thread(_write_alone, batch)
+        except Exception as exc:
+            _settle(done, error=exc)
+        else:
+            _settle(done, result=accepted)
+
+    async def _connection(self) -> psycopg.AsyncConnection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            db = settings.DATABASES["default"]
+            timeout = db.get("OPTIONS", {}).get("connect_timeout", 5)
+            self._conn = await psycopg.AsyncConnection.connect(
+                libpq_dsn(db), autocommit=True, connect_timeout=timeout
+            )
+        return self._conn
+
+    async def _drop_connection(self) -> None:
+        if self._conn is not None:
+            with suppress(Exception):  # it is gone already
+                await self._conn.close()
+        self._conn = None
+
+
+def _settle(done: asyncio.Future, *, result=None, error: BaseException | None = None) -> None:
+    if done.done():  # its request went away (the client hung up): nothing to tell
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        done.set_result(result)
+
+
+async def in_thread(function, *args, **kwargs):
+    """A blocking call (Django's ORM, a cache lookup) from the loop, in a worker thread
+    whose database connection is checked first, as each request of a Django view is:
+    one that a restart broke is replaced, not used again."""
+
+    def call():
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return await asyncio.to_thread(call)
 
 
 def _write_slots(group: list[_Slot]) -> None:
@@ -472,8 +614,6 @@ def _assign_sessions(site_id: int, events: list[Event]) -> None:
     (ANALYTICS_SESSION_TIMEOUT_MINUTES) pass without an event, continuing the
     visitor's last such session when this batch starts within that time."""
     loose = sorted((e for e in events if not e.session_id), key=lambda e: e.client_time)
-    if not loose:
-        return
     timeout = timedelta(minutes=settings.ANALYTICS_SESSION_TIMEOUT_MINUTES)
     with connection.cursor() as cursor:
         visitors = sorted({e.visitor_id for e in loose})

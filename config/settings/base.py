@@ -314,6 +314,9 @@ ANALYTICS_BOT_USER_AGENTS = env_list("ANALYTICS_BOT_USER_AGENTS")
 # Headless Chromium is a person's browser in our own tests; a bot only when this says so.
 ANALYTICS_HEADLESS_IS_BOT = env_bool("ANALYTICS_HEADLESS_IS_BOT", False)
 ANALYTICS_COLLECT_MAX_BYTES = env_int("ANALYTICS_COLLECT_MAX_BYTES", 2 * 1024 * 1024)
+# The collector (manage.py collector) keeps each key's site this long in its memory, so
+# a key or origin change reaches it within this time (0: asked for every batch).
+ANALYTICS_COLLECTOR_SITE_SECONDS = env_int("ANALYTICS_COLLECTOR_SITE_SECONDS", 5)
 # Events without a session_id start a new session after this much inactivity.
 ANALYTICS_SESSION_TIMEOUT_MINUTES = env_int("ANALYTICS_SESSION_TIMEOUT_MINUTES", 30)
 # KPIs: a buyer "interacted with UGC" when they clicked a gallery item this many days

@@ -1,7 +1,9 @@
-"""A real gunicorn serving the project, and a client that posts collect batches to it.
+"""A real gunicorn serving the project, or the collector (manage.py collector) under
+uvicorn, and a client that posts collect batches to it.
 
-Used by the fault tests (tests/fault/test_collect_*.py): nothing in between is
-mocked, the server is a separate process group that a test can SIGKILL.
+Used by the fault tests (tests/fault/test_collect_*.py) and the collector's parity
+tests: nothing in between is mocked, the server is a separate process group that a
+test can SIGKILL.
 """
 
 from __future__ import annotations
@@ -35,6 +37,20 @@ def start_web(
         "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
         "--log-level", "warning", "--timeout", "60",
     )  # fmt: skip
+    return _serve("web", argv, port, env, log)
+
+
+def start_collector(port: int, env: dict[str, str], log: Path, workers: int = 1) -> Child:
+    """The collector, as `manage.py collector` runs it in production."""
+    argv = python("manage.py", "collector", "--port", str(port), "--workers", str(workers))
+    return _serve("collector", argv, port, env, log)
+
+
+# The server that answers collect, by the name the tests give it.
+SERVERS = {"gunicorn": start_web, "collector": start_collector}
+
+
+def _serve(name: str, argv: list[str], port: int, env: dict[str, str], log: Path) -> Child:
     full_env = {
         **os.environ,
         "DEBUG": "false",
@@ -44,7 +60,7 @@ def start_web(
         **env,
     }
     full_env.pop("REDIS_URL", None)
-    child = Child("web", argv, log).start(full_env, ROOT)
+    child = Child(name, argv, log).start(full_env, ROOT)
     wait_for_http(f"http://127.0.0.1:{port}/healthz", child, timeout=90)
     return child
 
