@@ -82,7 +82,8 @@ def batch(visitor: str, size: int = 50) -> list[dict]:
 
 
 def post_batch(port: int, key: str, events: list[dict], timeout: float = 30):
-    """(status, JSON body or None, headers); raises OSError when the server is gone."""
+    """(status, JSON body or None, headers); raises OSError when the server is gone.
+    Header names are matched in any case (uvicorn sends them in lower case)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         body = json.dumps({"events": events}).encode()
@@ -94,6 +95,6 @@ def post_batch(port: int, key: str, events: list[dict], timeout: float = 30):
             parsed = json.loads(data)
         except ValueError:
             parsed = None
-        return response.status, parsed, dict(response.getheaders())
+        return response.status, parsed, response.headers  # names in any case
     finally:
         conn.close()

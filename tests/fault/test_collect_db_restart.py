@@ -13,7 +13,7 @@ import time
 import psycopg
 import pytest
 
-from tests.analytics.web import batch, free_port, post_batch, start_web
+from tests.analytics.web import batch, free_port, post_batch, start_collector, start_web
 from tests.support.procs import run_python
 
 pytestmark = pytest.mark.worker
@@ -26,7 +26,18 @@ print(Site.objects.create(name="Shop", domain="shop.example").publishable_key)
 """
 
 
-def test_collect_answers_503_during_a_database_restart_then_recovers(private_postgres, tmp_path):
+# gthread, as the web process runs in production: a batch goes through the worker's
+# combiner; the collector, production's collect server: through its event loop's.
+SERVERS = {
+    "gunicorn": lambda port, env, log: start_web(port, env, log, workers=1, threads=4),
+    "collector": lambda port, env, log: start_collector(port, env, log, workers=1),
+}
+
+
+@pytest.mark.parametrize("server", list(SERVERS))
+def test_collect_answers_503_during_a_database_restart_then_recovers(
+    private_postgres, tmp_path, server
+):
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DATABASE_URL": private_postgres.create_database(NAME),
@@ -37,8 +48,7 @@ def test_collect_answers_503_during_a_database_restart_then_recovers(private_pos
     key = made.stdout.strip().splitlines()[-1]
 
     port = free_port()
-    # gthread, as production runs it: a batch goes through the worker's combiner.
-    web = start_web(port, env, tmp_path / "web.log", workers=1, threads=4)
+    web = SERVERS[server](port, env, tmp_path / "web.log")
     try:
         status, body, _ = post_batch(port, key, batch("v_before"))
         assert status == 202 and body["accepted"] == 50, body

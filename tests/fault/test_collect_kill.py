@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection
 
-from tests.analytics.web import batch, free_port, post_batch, start_web
+from tests.analytics.web import batch, free_port, post_batch, start_collector, start_web
 from tests.support.worker import database_env
 from ugc.models import Site
 
@@ -40,16 +40,24 @@ def _stored_counts(site_id: int) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-# Sync workers write each batch alone; gthread workers (production) write the batches
-# that wait for one another in one statement (analytics.services.collect.Combined).
-@pytest.mark.parametrize("threads", [1, 8], ids=["sync", "gthread"])
+# Sync workers write each batch alone; gthread workers write the batches that wait for
+# one another in one statement (analytics.services.collect.Combined); the collector
+# (production's collect server) does it on an event loop (LoopCombined).
+SERVERS = {
+    "sync": lambda port, env, log: start_web(port, env, log, threads=1),
+    "gthread": lambda port, env, log: start_web(port, env, log, threads=8),
+    "collector": lambda port, env, log: start_collector(port, env, log, workers=2),
+}
+
+
+@pytest.mark.parametrize("server", list(SERVERS))
 def test_a_killed_web_process_loses_no_acknowledged_event_and_duplicates_none(
-    transactional_db, tmp_path, threads
+    transactional_db, tmp_path, server
 ):
     site = Site.objects.create(name="Shop", domain="shop.example", allowed_origins=[])
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.test", **database_env()}
     port = free_port()
-    web = start_web(port, env, tmp_path / "web.log", threads=threads)
+    web = SERVERS[server](port, env, tmp_path / "web.log")
     all_batches = [(i, batch(f"v{i % CLIENTS}_{i}")) for i in range(CLIENTS * BATCHES_PER_CLIENT)]
     outcomes: dict[int, tuple] = {}
     stop = threading.Event()
@@ -85,7 +93,7 @@ def test_a_killed_web_process_loses_no_acknowledged_event_and_duplicates_none(
         assert all(e["event_id"] in counts for e in events), f"batch {index} acknowledged, lost"
 
     # The clients retry everything on a new server: nothing already stored comes twice.
-    web = start_web(port, env, tmp_path / "web2.log")
+    web = SERVERS[server](port, env, tmp_path / "web2.log")
     try:
         accepted = duplicates = 0
         for _, events in all_batches:
