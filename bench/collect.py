@@ -1,6 +1,9 @@
 """Collect: events per second stored through POST /api/v1/collect against COPY.
 
-Measured: a real gunicorn (gthread workers, DEBUG off) on a free loopback port, and
+Measured: the collector (`manage.py collector`: uvicorn processes of one thread,
+analytics/api/collector.py), production's collect server, DEBUG off, on a free
+loopback port; or with BENCH_COLLECT_SERVER=gunicorn, the same endpoint as the web
+process serves it (the Django view, gthread workers). The load is
 `wrk` (a C load generator, so the clients cost the shared two cores little)
 posting batches of 50 realistic events as sendBeacon does (text/plain JSON):
 a landing page view with UTM tags, a gallery view, impressions, clicks, a
@@ -13,7 +16,7 @@ partitioned table (same indexes) in the same run, committed and deleted afterwar
 timed twice before and twice after the HTTP run (best of four), so a shift in the
 shared machine's load does not favour either side.
 
-Beside the rates, CPU per event: the gunicorn workers', and (embedded server) the
+Beside the rates, CPU per event: the server's worker processes', and (embedded server) the
 database backends' of the server's connections, with COPY's backend CPU per row:
 where an event's cost goes, which the shared machine's load inflates less than
 wall-clock rates.
@@ -50,7 +53,8 @@ from config.database import libpq_dsn
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 50
 SECONDS = int(os.environ.get("BENCH_COLLECT_SECONDS", "10"))
-# The server, chosen by measurement (2 cores, load 5-10 from other work, 8 s runs):
+# gunicorn's shape for the Django view, chosen by measurement (2 cores, load 5-10 from
+# other work, 8 s runs):
 #   sync 4 workers     5,734 events/s  0.13 of COPY  54 us web CPU/event
 #   sync 3 workers    12,479 events/s  0.15 of COPY  41 us
 #   sync 8 workers       908 events/s  0.02 of COPY  (8 processes thrash two cores)
@@ -67,7 +71,8 @@ WORKERS = int(os.environ.get("BENCH_COLLECT_WORKERS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_COLLECT_CONNECTIONS", "16"))
 WORKER_CLASS = os.environ.get("BENCH_COLLECT_WORKER_CLASS", "gthread")
 THREADS = int(os.environ.get("BENCH_COLLECT_THREADS", "8"))  # per worker
-SERVER = os.environ.get("BENCH_COLLECT_SERVER", "gunicorn")  # or "prototype"
+# The collector, against gunicorn's 0.17-0.23 of COPY on vacuumed tables (2026-11-22).
+SERVER = os.environ.get("BENCH_COLLECT_SERVER", "collector")  # or "gunicorn"
 COPY_ROWS = 50_000
 ORIGIN = "https://bench-shop.example"
 TARGET_SHARE_OF_COPY = 0.3
@@ -151,16 +156,10 @@ def _free_port() -> int:
 
 
 def _server_command(port: int) -> list[str]:
-    """gunicorn serving the product's endpoint, as production runs it; or, with
-    BENCH_COLLECT_SERVER=prototype, bench/collect_asgi_prototype.py under uvicorn (one
-    thread per process), the measurement behind issue 7's next step."""
-    if SERVER == "prototype":
-        return [
-            sys.executable, "-m", "uvicorn", "bench.collect_asgi_prototype:app",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
-            "--http", "httptools", "--loop", "uvloop", "--no-access-log",
-            "--log-level", "warning", "--lifespan", "on",
-        ]  # fmt: skip
+    """The collector, as production runs it; or gunicorn serving the Django view."""
+    if SERVER == "collector":
+        return [sys.executable, "manage.py", "collector", "--port", str(port),
+                "--workers", str(WORKERS)]  # fmt: skip
     return [
         sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
         f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
@@ -185,8 +184,8 @@ def _start_server(port: int, log: Path) -> subprocess.Popen:
 
 
 def _server_text() -> str:
-    if SERVER == "prototype":
-        return f"ASGI prototype under uvicorn, {WORKERS} processes of one thread"
+    if SERVER == "collector":
+        return f"the collector, {WORKERS} uvicorn processes of one thread"
     return f"{WORKERS} {WORKER_CLASS} workers x {THREADS} threads"
 
 
@@ -204,13 +203,14 @@ def _wrk(url: str, script: Path, template: Path, tag: int, seconds: int) -> dict
 
 
 def _web_cpu_seconds(server: subprocess.Popen) -> float:
-    """CPU the gunicorn workers have used so far: a cost that the machine's other load
+    """CPU the server's workers have used so far: a cost that the machine's other load
     does not inflate, unlike wall-clock throughput."""
     import psutil
 
+    main = psutil.Process(server.pid)
     total = 0.0
-    for worker in psutil.Process(server.pid).children():
-        times = worker.cpu_times()
+    for process in [main, *main.children(recursive=True)]:  # one process serves alone
+        times = process.cpu_times()
         total += times.user + times.system
     return total
 
@@ -388,9 +388,7 @@ def collect_events() -> Result:
     best_copy = min(copies, key=lambda copy: copy[0])  # the fastest, with its backend CPU
     copy_rate = COPY_ROWS / best_copy[0]
     return Result(
-        "collect events (gunicorn, batches of 50)"
-        if SERVER == "gunicorn"
-        else "collect events (ASGI prototype, not the product, batches of 50)",
+        f"collect events ({SERVER}, batches of 50)",
         measured_s=stored / ours,
         ceiling_s=stored / copy_rate,
         target_ratio=1 / TARGET_SHARE_OF_COPY,

@@ -18,10 +18,12 @@ without a session_id, and every write but the usual all-new batch.
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 import django
 
@@ -47,12 +49,40 @@ from django.http import HttpResponse  # noqa: E402
 from django.middleware.security import SecurityMiddleware  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django.utils.http import parse_header_parameters  # noqa: E402
 
 from analytics.api import collect as endpoint  # noqa: E402
 from analytics.services import collect as collect_service  # noqa: E402
 from analytics.services.collect import in_thread  # noqa: E402
 from config.api.problems import api_not_found  # noqa: E402
 from ugc.api.public import site_for_key  # noqa: E402
+
+
+class BeaconRequest(ASGIRequest):
+    """Django's ASGIRequest, whose Content-Type is parsed once per distinct value: every
+    beacon sends the same one, and parsing it (with the email package) was a twentieth
+    of the collector's CPU per request."""
+
+    def _set_content_type_params(self, meta):
+        self.content_type, params = _content_type(meta.get("CONTENT_TYPE", ""))
+        self.content_params = dict(params)
+        charset = params.get("charset")
+        if charset and _known_codec(charset):
+            self._encoding = charset  # GET is not read yet: nothing to reset (the setter's job)
+
+
+@lru_cache(maxsize=64)
+def _content_type(value: str) -> tuple[str, dict]:
+    return parse_header_parameters(value)
+
+
+@lru_cache(maxsize=64)
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 class SiteCache:
@@ -104,7 +134,7 @@ class Collector:
         if scope["path"] == "/healthz":  # alive: the database is not asked
             return HttpResponse(b"ok", content_type="text/plain")
         body = await _read_body(receive, settings.ANALYTICS_COLLECT_MAX_BYTES)
-        request = ASGIRequest(scope, io.BytesIO(body))
+        request = BeaconRequest(scope, io.BytesIO(body))
         try:
             # As gunicorn's web process: SecurityMiddleware, then CollectFastPath.
             response = self.security.process_request(request)
