@@ -27,6 +27,7 @@ COMPOSE = ROOT / "docker" / "compose.yaml"
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 DOCKERIGNORE = ROOT / ".dockerignore"
+NGINX_CONF = ROOT / "docker" / "nginx.conf"
 # Where the settings read the environment (database.py parses DATABASE_URL for them).
 SETTINGS_SOURCES = [
     *sorted((ROOT / "config" / "settings").glob("*.py")),
@@ -34,8 +35,8 @@ SETTINGS_SOURCES = [
 ]
 
 WORKERS = {"worker-media", "worker-ml", "worker-default"}
-APP_SERVICES = {"migrate", "web", "beat", *WORKERS}
-SERVICES = {"db", "redis", *APP_SERVICES}
+APP_SERVICES = {"migrate", "web", "collector", "beat", *WORKERS}
+SERVICES = {"db", "redis", "proxy", *APP_SERVICES}
 # Production settings refuse to start without these.
 REQUIRED_ENV = {
     "SECRET_KEY",
@@ -44,8 +45,9 @@ REQUIRED_ENV = {
     "CELERY_BROKER_URL",
     "ALLOWED_HOSTS",
 }
-# Read by Django itself (and the celery/wsgi modules), not by config/settings.
-PROCESS_ENV = {"DJANGO_SETTINGS_MODULE"}
+# Read by Django itself (and the celery/wsgi modules) or by the image's entry point
+# (the port its healthcheck asks), not by config/settings.
+PROCESS_ENV = {"DJANGO_SETTINGS_MODULE", "HEALTHCHECK_PORT"}
 HEALTH_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
 ENV_READ = re.compile(
@@ -167,7 +169,32 @@ def test_web_runs_gunicorn(services):
     assert option(argv, "--bind", "-b") == "0.0.0.0:8000"
     assert option(argv, "--workers", "-w")
     assert option(argv, "--access-logfile") == "-"
-    assert any(str(port).endswith(":8000") for port in services["web"]["ports"])
+
+
+def test_the_collector_serves_collect_beside_web(services):
+    collector = services["collector"]
+    argv = command(collector)
+    assert argv[:3] == ["python", "manage.py", "collector"]
+    assert option(argv, "--host") == "0.0.0.0" and option(argv, "--port") == "8001"
+    assert environment(collector)["HEALTHCHECK_PORT"] == "8001"
+    assert "/healthz" in healthcheck_test(collector)
+    assert environment(collector)["NUM_PROXIES"], "the proxy appends to X-Forwarded-For"
+
+
+def test_the_proxy_is_the_one_door_and_sends_collect_to_the_collector(services):
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert any(str(port).endswith(":8000") for port in proxy["ports"])
+    assert not any(services[name].get("ports") for name in APP_SERVICES), "behind the proxy"
+    assert ("./nginx.conf", "/etc/nginx/conf.d/default.conf") in volume_mounts(proxy)
+    conf = NGINX_CONF.read_text()
+    upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.:-]+);", conf))
+    assert upstreams == {"web": "web:8000", "collector": "collector:8001"}
+    locations = dict(re.findall(r"location ([^{]+?) \{\s*proxy_pass http://(\w+);", conf))
+    assert locations == {"= /api/v1/collect": "collector", "/": "web"}
+    assert re.search(r"listen 8000;", conf)
+    for header in ("Host", "X-Forwarded-For", "X-Forwarded-Proto"):
+        assert f"proxy_set_header {header} " in conf, header
 
 
 def test_workers_and_beat_run_celery(services):
