@@ -264,3 +264,13 @@ def test_the_endpoint_is_in_the_schema_with_its_errors(client, db):
     operation = schema["paths"]["/api/v1/collect"]["post"]
     assert {"202", "400", "403", "404", "413", "415", "503"} <= set(operation["responses"])
     assert "/api/v1/analytics/utm-links" in schema["paths"]
+
+
+def test_a_key_with_a_nul_is_unknown_not_a_server_error(client, site):
+    # Found by tests/analytics/test_collector.py's property test: PostgreSQL refuses a
+    # NUL in text, so the lookup failed with a 500 before keys were checked for shape.
+    response = client.post("/api/v1/collect?key=%00", json.dumps({"events": []}),
+                           content_type="text/plain")  # fmt: skip
+    assert_problem(response, 404)
+    response = client.get("/api/v1/public/galleries/homepage?key=pk_%00")
+    assert response.status_code == 404

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import http.client
 import json
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analytics.models import BotCount
 from tests.analytics.conftest import ORIGIN, event
 from tests.analytics.web import free_port, start_collector, start_web
+from tests.properties.test_public_input import bad_events, json_values
 from tests.support.worker import database_env
 from ugc.models import Site
 
@@ -206,3 +210,41 @@ def _rows(site_id: int) -> dict:
         )
         sessions = cursor.fetchall()
     return {"events": events, "sessions": sessions}
+
+
+junk_bodies = st.one_of(
+    st.lists(bad_events, max_size=6).map(lambda events: beacon(events)),
+    json_values.map(lambda value: json.dumps(value).encode()),
+    st.binary(max_size=200),
+)
+junk_queries = st.one_of(
+    st.just("key={key}"), st.just(""), st.just("key={key}&key=x"),
+    st.text(max_size=30).map(lambda text: "key=" + quote(text)),
+    st.sampled_from(["key=%ZZ", "key=%00", "key=" + "k" * 300, "%FF=1", "key={key}&x=%E9"]),
+)  # fmt: skip
+junk_types = st.sampled_from(["text/plain;charset=UTF-8", "application/json",
+                              "text/plain; charset=latin-1", "text/plain; charset=nope",
+                              "application/json; charset", "", "multipart/form-data"])  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(body=junk_bodies, query=junk_queries, content_type=junk_types,
+       origin=st.sampled_from([None, ORIGIN, "null", "https://evil.example"]))  # fmt: skip
+def test_any_request_gets_the_same_answer_from_both_and_never_a_500(
+    servers, sites, body, query, content_type, origin
+):
+    """The same bytes to both servers: the same status and the same rejected events
+    (not the same counts: event ids are stored once across sites, so the second
+    server sees the first one's ids as duplicates)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    if origin:
+        headers["Origin"] = origin
+    answers = {}
+    for name, port in servers.items():
+        target = "/api/v1/collect?" + query.replace("{key}", sites[name].publishable_key)
+        status, got, data = send(port, "POST", target, body, headers)
+        parsed = json.loads(data) if data else None
+        answers[name] = (status, got.get("content-type"), (parsed or {}).get("rejected"))
+    assert answers["collector"][0] < 500, (answers, body[:200], query, headers)
+    assert answers["collector"] == answers["gunicorn"], (body[:200], query, headers)

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -135,12 +136,16 @@ class PublicAddressThrottle(_PublicThrottle):
 # --- lookups, cached ------------------------------------------------------------------
 
 
+# What new_publishable_key makes: "pk_live_" and URL-safe base64.
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
 def site_for_key(key: str, version: str | None = None) -> dict | None:
     """The site (``{"id", "allowed_origins"}``) with this publishable key, cached; also
     used by the analytics collect endpoint, which takes the same key."""
-    version = version or gallery_cache.global_version()
-    if not key or len(key) > 100:
+    if not KEY_SHAPE.fullmatch(key):  # keys are URL-safe tokens; a NUL would be a 500
         return None
+    version = version or gallery_cache.global_version()
     cache_key = gallery_cache.site_key(key, version)
     site = cache.get(cache_key)
     if site is None:
