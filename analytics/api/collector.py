@@ -2,8 +2,9 @@
 OPTIONS /api/v1/collect (and /healthz), run by `manage.py collector` under uvicorn.
 
 Why a second server for one endpoint: issue 7 asks for collect at 0.3 of COPY on two
-cores. The Django view under gunicorn's threads reached 0.17-0.23; this app, with the
-same checks and the same statement, 0.31-0.38 (bench collect_events). What makes the
+cores. The Django view under gunicorn's threads reached 0.22-0.25; this app, with the
+same checks and the same statement, 0.30-0.39 (bench collect_events, alternating runs
+on 2026-11-22; web CPU 27 against 48 us per event). What makes the
 difference is one thread per process whose event loop gathers the batches waiting
 into each statement (LoopCombined), with no thread handed a request and no thread
 woken per commit.

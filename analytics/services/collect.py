@@ -304,8 +304,9 @@ class Combined:
 class LoopCombined:
     """Group commit on an event loop, for the collector (analytics/api/collector.py): one
     thread per process whose loop gathers the batches that wait into each statement,
-    with no thread handoff per request (measured: 0.31-0.38 of COPY, against 0.17-0.23
-    for Combined under gunicorn's threads). The same statement as Combined, on an
+    with no thread handoff per request (bench collect_events: 0.30-0.39 of COPY, against
+    0.22-0.25 for Combined under gunicorn's threads in the same runs, and about 3.7
+    batches per commit against 2). The same statement as Combined, on an
     asyncio connection of its own; each caller's future is set only after the commit
     that holds its batch. Every path but the usual one is Combined's, in a thread:
     when a statement fails for any reason but a lost database (an id seen before, no
