@@ -107,7 +107,9 @@ def library_with_performance(n=30):
 def test_full_rescoring_stores_every_part_and_a_rerun_changes_nothing():
     assets = library_with_performance()
     unprocessed = AssetFactory(processing_state="received")
-    now = timezone.now()
+    # Noon of today: scores are as of the day's start (scoring_day), so a rerun an hour
+    # later is the same day whatever the clock says (from 23:00 UTC, it was not).
+    now = scoring.scoring_day(timezone.now()) + dt.timedelta(hours=12)
     first = scoring.rescore_all(now)
     assert first.assets == len(assets) and first.changed == len(assets)
     assert not AssetScore.objects.filter(asset=unprocessed).exists()
