@@ -40,11 +40,11 @@ def _stored_counts(site_id: int) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-# Sync workers write each batch alone; gthread workers write the batches that wait for
+# gthread workers (the web app, as production runs it) write the batches that wait for
 # one another in one statement (analytics.services.collect.Combined); the collector
-# (production's collect server) does it on an event loop (LoopCombined).
+# (production's collect server) does it on an event loop (LoopCombined). A batch
+# written alone (sync workers) is the path both take when clients resend, below.
 SERVERS = {
-    "sync": lambda port, env, log: start_web(port, env, log, threads=1),
     "gthread": lambda port, env, log: start_web(port, env, log, threads=8),
     "collector": lambda port, env, log: start_collector(port, env, log, workers=2),
 }
