@@ -71,7 +71,8 @@ WORKERS = int(os.environ.get("BENCH_COLLECT_WORKERS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_COLLECT_CONNECTIONS", "16"))
 WORKER_CLASS = os.environ.get("BENCH_COLLECT_WORKER_CLASS", "gthread")
 THREADS = int(os.environ.get("BENCH_COLLECT_THREADS", "8"))  # per worker
-# The collector, against gunicorn's 0.17-0.23 of COPY on vacuumed tables (2026-11-22).
+# The collector: 0.30-0.39 of COPY against gunicorn's 0.22-0.25 in alternating runs
+# on vacuumed tables (2026-11-22).
 SERVER = os.environ.get("BENCH_COLLECT_SERVER", "collector")  # or "gunicorn"
 COPY_ROWS = 50_000
 ORIGIN = "https://bench-shop.example"

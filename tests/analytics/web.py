@@ -46,10 +46,6 @@ def start_collector(port: int, env: dict[str, str], log: Path, workers: int = 1)
     return _serve("collector", argv, port, env, log)
 
 
-# The server that answers collect, by the name the tests give it.
-SERVERS = {"gunicorn": start_web, "collector": start_collector}
-
-
 def _serve(name: str, argv: list[str], port: int, env: dict[str, str], log: Path) -> Child:
     full_env = {
         **os.environ,
