@@ -13,6 +13,8 @@ QUEUES: dict[str, tuple[int, int]] = {
     "embeddings": (600, 660),
     "scoring": (600, 660),
     "analytics": (1500, 1800),
+    # A run stops at its page limit well before this; a killed run resumes from its cursor.
+    "collection": (600, 660),
     "default": (120, 150),
 }
 
@@ -25,6 +27,7 @@ ROUTES: list[tuple[str, str]] = [
     ("ugc.tasks.score_*", "scoring"),
     ("ugc.tasks.rescore_*", "scoring"),
     ("analytics.tasks.*", "analytics"),
+    ("sources.tasks.*", "collection"),
 ]
 
 DEFAULT_QUEUE = "default"

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.database import database_settings, libpq_dsn
 from config.queues import QUEUES
+from core.database import database_settings, libpq_dsn, replica_settings
+from core.storage import storages_from_env
+from platforms.hosts import platform_urls
+
+# onnxruntime (the brand-safety model, and any library that loads one) starts
+# Microsoft's telemetry on import unless told not to: nothing of ours leaves the machine.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / ".data")).resolve()
@@ -63,8 +70,14 @@ INSTALLED_APPS = [
     "commerce",
     "ugc",
     "analytics",
+    "platforms",
+    "outreach",
+    "sources",
+    # On top of every product app; nothing imports them.
+    "workspace",
+    "demo",
     # Last: its post_migrate hook grants roles the permissions of the apps above.
-    "config.apps.PlatformConfig",
+    "core.apps.CoreConfig",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +86,11 @@ MIDDLEWARE = [
     "analytics.api.collect.CollectFastPath",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The workspace's language: the switcher's cookie, else Accept-Language (URLs unchanged).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL character anywhere in a query or form: 400 before any view reads it.
+    "core.middleware.RefuseNulCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -89,7 +106,8 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "config" / "templates"],
+        # First, before the apps' own: the login page overrides contrib's.
+        "DIRS": [BASE_DIR / "core" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -101,8 +119,15 @@ TEMPLATES = [
     },
 ]
 
-# -- database: PostgreSQL with pgvector, always (config/database.py) ----------
+# -- database: PostgreSQL with pgvector, always (core/database.py) ----------
 DATABASES = {"default": database_settings(BASE_DIR, conn_max_age=env_int("CONN_MAX_AGE", 60))}
+# A streaming replica of the primary for reads that may lag (core/replica.py): the
+# dashboard and the KPI API. Unset: everything reads the primary.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = replica_settings(
+        os.environ["DATABASE_REPLICA_URL"].strip(), conn_max_age=env_int("CONN_MAX_AGE", 60)
+    )
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -111,12 +136,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# The workspace's own login page (config/templates/registration/login.html).
+# The workspace's own login page (core/templates/registration/login.html).
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspace:library"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The workspace's languages; the catalogues live in locale/ (docs/development.md).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in the workspace use DATE_FORMAT / DATETIME_FORMAT of these modules: English
+# keeps its ISO dates, French reads "7 déc. 2026".
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -133,20 +164,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 # no web server or CDN in front of MEDIA_URL. Originals are never served.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", DATA_DIR / "private"))
+# MEDIA_STORAGE: local disk (one machine), "s3" (an S3-compatible store shared by every
+# node: the S3_* variables and MEDIA_CDN_URL), or any Django storage by dotted path.
 STORAGES = {
-    # Served renditions. Any Django storage (S3 through django-storages, say) by dotted path.
-    "default": {
-        "BACKEND": os.environ.get("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")
-    },
-    # Originals as received, with their metadata: never served to anyone.
-    "private": {
-        "BACKEND": os.environ.get(
-            "PRIVATE_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None}
-        if not os.environ.get("PRIVATE_MEDIA_STORAGE")
-        else {},
-    },
+    **storages_from_env(os.environ, PRIVATE_MEDIA_ROOT),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Uploads past this size stream to a temporary file instead of memory.
@@ -187,9 +208,18 @@ MEDIA_AVIF_QUALITY = env_int("MEDIA_AVIF_QUALITY", 60)
 MEDIA_AVIF_SPEED = env_int("MEDIA_AVIF_SPEED", 10)
 # pHash bits (of 64) two stills may differ by and still count as the same photo.
 MEDIA_NEAR_DUPLICATE_DISTANCE = env_int("MEDIA_NEAR_DUPLICATE_DISTANCE", 6)
-# Empty: found on PATH. Without ffmpeg, video assets fail with a reason saying so.
-FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "ffmpeg")
-FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "ffprobe")
+# Brand safety (ugc/media/safety.py): the on-device detector run on every processed
+# still or video poster. "open_nsfw" (default), "nudenet" (needs `uv sync --extra
+# nudenet`; AGPL-3.0) or "" for none. An explicit label scoring at or above
+# REJECT_AT rejects the asset as inappropriate; from REVIEW_AT it is flagged for review.
+BRAND_SAFETY_MODEL = os.environ.get("BRAND_SAFETY_MODEL", "open_nsfw")
+BRAND_SAFETY_REJECT_AT = float(os.environ.get("BRAND_SAFETY_REJECT_AT") or 0.6)
+BRAND_SAFETY_REVIEW_AT = float(os.environ.get("BRAND_SAFETY_REVIEW_AT") or 0.35)
+BRAND_SAFETY_LABELS = env_list(
+    "BRAND_SAFETY_LABELS",
+    "NSFW,FEMALE_BREAST_EXPOSED,FEMALE_GENITALIA_EXPOSED,MALE_GENITALIA_EXPOSED,"
+    "ANUS_EXPOSED,BUTTOCKS_EXPOSED",
+)
 
 # -- API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -199,13 +229,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.problems.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # The public gallery API (ugc/api/public.py): per publishable key and per client address.
+    # The public gallery API (ugc/delivery/): per publishable key and per client address.
     "DEFAULT_THROTTLE_RATES": {
         "public_key": os.environ.get("PUBLIC_RATE_PER_KEY", "600/min"),
         "public_ip": os.environ.get("PUBLIC_RATE_PER_IP", "120/min"),
@@ -240,7 +270,7 @@ else:
 # hence seconds there, minutes with a shared Redis.
 GALLERY_CACHE_SECONDS = env_int("GALLERY_CACHE_SECONDS", 300 if CACHE_URL else 5)
 # With a Redis cache, each web process holds a lease on its remembered gallery answers
-# and is told of every change (ugc/gallery_leases.py): a hot answer then needs no round
+# and is told of every change (ugc/delivery/leases.py): a hot answer then needs no round
 # trip, and a change returns once every process has read it or lost its lease. This
 # is the lease: the longest a change may wait for a process that stopped answering.
 GALLERY_LEASE_SECONDS = float(os.environ.get("GALLERY_LEASE_SECONDS", "2"))
@@ -251,7 +281,7 @@ if not 0.2 <= GALLERY_LEASE_SECONDS <= 60:
 # (throttle counts are added up at that check). 0: ask on every request (one round
 # trip), so a takedown applies at the next one.
 GALLERY_HOT_SECONDS = env_int("GALLERY_HOT_SECONDS", 0)
-# Purging gallery responses from a CDN when they change (ugc/cdn.py): "fastly",
+# Purging gallery responses from a CDN when they change (ugc/delivery/cdn.py): "fastly",
 # "cloudflare", "webhook" or "" (off). The token comes from the environment only.
 CDN_PURGE_PROVIDER = os.environ.get("CDN_PURGE_PROVIDER", "").strip().lower()
 CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")
@@ -291,6 +321,9 @@ SPECTACULAR_SETTINGS = {
 # -- commerce (commerce/) ---------------------------------------------------------------
 # Key of the HMAC that pseudonymises customers (emails are never stored). Changing
 # it splits every customer in two; production.py refuses the development key.
+# Fernet keys, newest first, for tokens, app secrets and e-mail addresses at rest
+# (core/crypto.py). Unset: a development key; production refuses to start without.
+ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
 INSECURE_DEV_CUSTOMER_HASH_KEY = "dev-only-customer-hash-key-never-use-in-production"
 CUSTOMER_HASH_KEY = os.environ.get("CUSTOMER_HASH_KEY") or INSECURE_DEV_CUSTOMER_HASH_KEY
 # Order webhooks larger than this are refused with 413 before their body is read.
@@ -331,15 +364,71 @@ BRAND_NAME = os.environ.get("BRAND_NAME", "Acme")
 # The hashtag a creator replies with to grant the brand the right to use a post.
 RIGHTS_APPROVAL_HASHTAG = os.environ.get("RIGHTS_APPROVAL_HASHTAG", "#YesAcme")
 RIGHTS_TERMS_URL = os.environ.get("RIGHTS_TERMS_URL", "https://example.com/ugc-terms")
-RIGHTS_MESSAGE_TEMPLATE = os.environ.get(
-    "RIGHTS_MESSAGE_TEMPLATE",
-    "Hi {handle}! We love this post and would like to feature it on {brand}'s website. "
-    "If you agree, please reply with {hashtag}. Our terms: {terms_url}",
+# The brand's Instagram handle (without "@"): a post that @mentions it can be answered
+# from the product through the mentions endpoint.
+BRAND_INSTAGRAM_HANDLE = os.environ.get("BRAND_INSTAGRAM_HANDLE", "acme").lstrip("@").lower()
+# The send queue (ugc/services/rights_queue.py): one request per account every this many
+# seconds, give or take RIGHTS_SEND_JITTER of it; a platform's rate-limit or spam block
+# without a stated wait pauses the account this long.
+RIGHTS_SEND_INTERVAL_SECONDS = env_int("RIGHTS_SEND_INTERVAL_SECONDS", 180)
+RIGHTS_SEND_JITTER = float(os.environ.get("RIGHTS_SEND_JITTER", "0.3"))
+RIGHTS_PAUSE_SECONDS = env_int("RIGHTS_PAUSE_SECONDS", 3600)
+# One reminder after this many days without an answer; unanswered requests expire after
+# RIGHTS_REQUEST_EXPIRES_DAYS (replies are polled until then).
+RIGHTS_REMIND_AFTER_DAYS = env_int("RIGHTS_REMIND_AFTER_DAYS", 5)
+RIGHTS_REQUEST_EXPIRES_DAYS = env_int("RIGHTS_REQUEST_EXPIRES_DAYS", 30)
+# Polling the threads of sent requests for replies: every RIGHTS_POLL_EVERY_SECONDS the
+# beat reads at most RIGHTS_POLL_BATCH threads, each at most every
+# RIGHTS_POLL_INTERVAL_SECONDS (120 Graph calls an hour at most, under its 200).
+RIGHTS_POLL_EVERY_SECONDS = env_int("RIGHTS_POLL_EVERY_SECONDS", 600)
+RIGHTS_POLL_BATCH = env_int("RIGHTS_POLL_BATCH", 20)
+RIGHTS_POLL_INTERVAL_SECONDS = env_int("RIGHTS_POLL_INTERVAL_SECONDS", 3600)
+
+# -- e-mail (Django's SMTP backend) and photo requests (outreach/) -----------------------
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "photos@example.com")
+# Photo requests always go over this backend: Django's test runner swaps EMAIL_BACKEND
+# for an in-memory one, and the tests mean to talk to a real SMTP server.
+OUTREACH_EMAIL_BACKEND = os.environ.get(
+    "OUTREACH_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
+# Where the links in the e-mails point (this server, as buyers reach it).
+OUTREACH_BASE_URL = os.environ.get("OUTREACH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Without an orders/fulfilled webhook, a request goes this many days after the order.
+OUTREACH_FALLBACK_DAYS = env_int("OUTREACH_FALLBACK_DAYS", 14)
+# The request window: links work this long after sending; then the address is erased.
+OUTREACH_WINDOW_DAYS = env_int("OUTREACH_WINDOW_DAYS", 30)
+# A request left "sending" this long is taken to have lost its worker and is sent again
+# with the same Message-ID; must exceed the default queue's hard time limit.
+OUTREACH_SENDING_TIMEOUT_SECONDS = env_int("OUTREACH_SENDING_TIMEOUT_SECONDS", 600)
+# The beat sweep: due requests queued, stalled ones re-sent, ended windows erased.
+OUTREACH_SWEEP_EVERY_SECONDS = env_int("OUTREACH_SWEEP_EVERY_SECONDS", 300)
+OUTREACH_LANGUAGES = env_list("OUTREACH_LANGUAGES", "en,fr,de,es,it")
+# The brand in the e-mails: its name is BRAND_NAME; its colours these.
+BRAND_COLOUR = os.environ.get("BRAND_COLOUR", "#1f4e79")
+BRAND_TEXT_COLOUR = os.environ.get("BRAND_TEXT_COLOUR", "#ffffff")
+# The storefront upload page (/upload/<site>/): caps, limits and the terms it shows.
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 5)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)  # per file
+UPLOAD_REQUIRE_EMAIL = env_bool("UPLOAD_REQUIRE_EMAIL", False)
+# Uploads per hour from one network address, and to one e-mail address.
+UPLOAD_LIMIT_PER_ADDRESS = env_int("UPLOAD_LIMIT_PER_ADDRESS", 20)
+UPLOAD_LIMIT_PER_EMAIL = env_int("UPLOAD_LIMIT_PER_EMAIL", 10)
+# What the shopper grants by ticking the box; empty text: the built-in terms, translated.
+UPLOAD_TERMS_USES = env_list("UPLOAD_TERMS_USES", "website,email")
+UPLOAD_TERMS_TEXT = os.environ.get("UPLOAD_TERMS_TEXT", "")
 
 # -- search (ugc/search/) -------------------------------------------------------
-# The text-embedding backend and its model; vectors are stored with the model's name.
-EMBEDDING_BACKEND = os.environ.get("EMBEDDING_BACKEND", "static")
+# The text-embedding backend: multilingual (default), static or clip; vectors are stored
+# with the model's name. EMBEDDING_MODEL_PATH is the static or clip backend's model.
+EMBEDDING_BACKEND = os.environ.get("EMBEDDING_BACKEND", "multilingual")
 EMBEDDING_MODEL_PATH = Path(
     os.environ.get("EMBEDDING_MODEL_PATH")
     or BASE_DIR / "ugc" / "search" / "models" / "minilm-l6-static"
@@ -368,7 +457,7 @@ if CELERY_VISIBILITY_TIMEOUT <= LONGEST_HARD_TIME_LIMIT:
         f"hard time limit ({LONGEST_HARD_TIME_LIMIT}s)"
     )
 
-# Unset: the embedded broker, a table in the project's PostgreSQL (config/broker.py).
+# Unset: the embedded broker, a table in the project's PostgreSQL (core/broker.py).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "pgqueue://localhost"
 EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("pgqueue://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
@@ -405,6 +494,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-rights": {"task": "ugc.tasks.expire_rights", "schedule": 3600.0},
+    "send-rights-requests": {"task": "ugc.tasks.send_rights_requests", "schedule": 60.0},
+    "poll-rights-replies": {
+        "task": "ugc.tasks.poll_rights_replies",
+        "schedule": float(RIGHTS_POLL_EVERY_SECONDS),
+    },
     "requeue-stalled-assets": {"task": "ugc.tasks.requeue_stalled_assets", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE.update(
@@ -418,6 +512,10 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": 24 * 3600.0,
         },
         # Days with new events or changed orders, plus yesterday and today so far.
+        "requeue-stale-attribution-runs": {
+            "task": "analytics.tasks.requeue_stale_runs",
+            "schedule": 300.0,
+        },
         "rollup-kpis": {
             "task": "analytics.tasks.rollup_pending",
             "schedule": float(ANALYTICS_ROLLUP_EVERY_SECONDS),
@@ -427,14 +525,14 @@ CELERY_BEAT_SCHEDULE.update(
 
 # -- scoring (ugc/scoring/, ugc/services/scoring.py) ------------------------------------
 # Weights of the score's parts, "quality=0.25,performance=0.4,..."; parts not named keep
-# their default, and the weights are normalised to sum to 1.
+# their default, and the weights are normalised to sum to 1 over the parts an asset has
+# data for. Near-duplicates are spread when a gallery is ordered, not scored here.
 SCORING_WEIGHTS = {
     "quality": 0.25,
     "relevance": 0.15,
-    "performance": 0.40,
+    "performance": 0.45,
     "social": 0.10,
     "freshness": 0.05,
-    "diversity": 0.05,
 }
 for item in env_list("SCORING_WEIGHTS"):
     part, _, weight = item.partition("=")
@@ -472,6 +570,11 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+CELERY_BEAT_SCHEDULE["sweep-photo-requests"] = {
+    "task": "outreach.tasks.sweep_requests",
+    "schedule": float(OUTREACH_SWEEP_EVERY_SECONDS),
+}
+
 # -- logging -------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -479,5 +582,85 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # httpx logs each request line at INFO; Instagram Login's ig_exchange_token takes the
+    # app secret in its query (Meta accepts it only as a GET), so that line stays unlogged.
+    # aiosmtpd (the demo's and the tests' mail server) logs each recipient at INFO.
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},
+    },
 }
+
+# -- platform APIs (platforms/): the real hosts, or the local emulator ------------------
+# PLATFORM_SANDBOX_URL (e.g. http://127.0.0.1:8765 from manage.py platform_sandbox)
+# points every client at the emulator instead.
+PLATFORM_SANDBOX_URL = os.environ.get("PLATFORM_SANDBOX_URL", "").strip()
+PLATFORM_URLS = platform_urls(PLATFORM_SANDBOX_URL)
+
+# App credentials (environment only: never stored in the database, never logged).
+# With the emulator and no credentials given, the emulator's own app is used.
+_sandbox_app = (
+    ("sandbox-app", "sandbox-secret", "sandbox-verify") if PLATFORM_SANDBOX_URL else ("",) * 3
+)
+PLATFORM_APPS = {
+    "instagram": {
+        "app_id": os.environ.get("INSTAGRAM_APP_ID", _sandbox_app[0]),
+        "app_secret": os.environ.get("INSTAGRAM_APP_SECRET", _sandbox_app[1]),
+    },
+    # Instagram API with Instagram Login: the Instagram app id and secret of the same Meta
+    # app (App Dashboard > Instagram > API setup with Instagram login); empty: the above.
+    "instagram_login": {
+        key: value
+        for key, value in {
+            "app_id": os.environ.get("INSTAGRAM_LOGIN_APP_ID", ""),
+            "app_secret": os.environ.get("INSTAGRAM_LOGIN_APP_SECRET", ""),
+        }.items()
+        if value
+    },
+    "tiktok": {
+        "client_key": os.environ.get("TIKTOK_CLIENT_KEY", _sandbox_app[0]),
+        "client_secret": os.environ.get("TIKTOK_CLIENT_SECRET", _sandbox_app[1]),
+    },
+    "youtube": {
+        "client_id": os.environ.get("GOOGLE_CLIENT_ID", _sandbox_app[0]),
+        "client_secret": os.environ.get("GOOGLE_CLIENT_SECRET", _sandbox_app[1]),
+    },
+}
+# What Meta's webhook subscription check must echo (hub.verify_token).
+INSTAGRAM_WEBHOOK_VERIFY_TOKEN = os.environ.get("INSTAGRAM_WEBHOOK_VERIFY_TOKEN", _sandbox_app[2])
+if PLATFORM_SANDBOX_URL:
+    # The emulator serves media from its own (loopback) host: exactly that host is
+    # exempt from the fetcher's address check, nothing else.
+    UGC_FETCH_ALLOWED_HOSTS = [*UGC_FETCH_ALLOWED_HOSTS, urlsplit(PLATFORM_SANDBOX_URL).hostname]
+# Tokens are refreshed this long before they lapse (Instagram's 60-day tokens, TikTok's
+# and Google's hours-long access tokens).
+PLATFORM_REFRESH_AHEAD_SECONDS = {
+    "instagram": env_int("PLATFORM_REFRESH_AHEAD_INSTAGRAM_SECONDS", 7 * 86400),
+    "other": env_int("PLATFORM_REFRESH_AHEAD_SECONDS", 2 * 3600),
+}
+
+# -- collection from the platforms (sources/) ---------------------------------------------
+# A source runs every this many seconds unless it says otherwise, give or take the jitter
+# (a share of the interval), so sources added together do not all call at once.
+SOURCES_DEFAULT_INTERVAL_SECONDS = env_int("SOURCES_DEFAULT_INTERVAL_SECONDS", 900)
+SOURCES_JITTER = float(os.environ.get("SOURCES_JITTER", "0.1"))
+# A run stops after this many pages and resumes from its cursor next time.
+SOURCES_MAX_PAGES_PER_RUN = env_int("SOURCES_MAX_PAGES_PER_RUN", 20)
+# An item whose media could not be fetched is tried again this many times, then given up.
+SOURCES_ITEM_ATTEMPTS = env_int("SOURCES_ITEM_ATTEMPTS", 5)
+SOURCES_DUE_EVERY_SECONDS = env_int("SOURCES_DUE_EVERY_SECONDS", 30)
+# A link inviting a creator to connect their TikTok account is good for this many days.
+SOURCES_CREATOR_INVITE_DAYS = env_int("SOURCES_CREATOR_INVITE_DAYS", 14)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "collect-due-sources": {
+            "task": "sources.tasks.collect_due",
+            "schedule": float(SOURCES_DUE_EVERY_SECONDS),
+        },
+        "refresh-platform-tokens": {
+            "task": "sources.tasks.refresh_tokens",
+            "schedule": 900.0,
+        },
+    }
+)

@@ -43,6 +43,14 @@ if (
         "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
     )
 
+if not os.environ.get("ENCRYPTION_KEYS"):
+    raise ImproperlyConfigured(
+        "ENCRYPTION_KEYS must be set in production: one or more Fernet keys, comma-separated, "
+        "newest first; they encrypt platform tokens, app secrets and e-mail addresses. "
+        "e.g. python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'"
+    )
+
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 

@@ -7,7 +7,7 @@ and dies with it.
 
 import os
 
-from config.database import libpq_dsn
+from core.database import libpq_dsn
 
 from .base import *  # noqa: F403
 from .base import DATABASES
@@ -30,3 +30,11 @@ if EMBEDDED_BROKER and not os.environ.get("CELERY_BROKER_DSN"):  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.workerapp"]  # noqa: F405
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (see dev.py)
+
+# The emulator's app (tests start it on a free port and point PLATFORM_URLS at it).
+PLATFORM_APPS = {
+    "instagram": {"app_id": "sandbox-app", "app_secret": "sandbox-secret"},
+    "tiktok": {"client_key": "sandbox-app", "client_secret": "sandbox-secret"},
+    "youtube": {"client_id": "sandbox-app", "client_secret": "sandbox-secret"},
+}
+INSTAGRAM_WEBHOOK_VERIFY_TOKEN = "sandbox-verify"  # noqa: S105 (the emulator's)
