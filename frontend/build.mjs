@@ -5,7 +5,7 @@
 // removes the chunks it no longer makes. The output is committed, so running the
 // project needs no node.
 //
-//   node build.mjs [--outdir DIR]    (default: ../ugc/static/ugc/workspace)
+//   node build.mjs [--outdir DIR]    (default: ../workspace/static/workspace)
 
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -14,7 +14,7 @@ import { build } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const flag = process.argv.indexOf("--outdir");
-const outdir = resolve(flag > 0 ? process.argv[flag + 1] : join(here, "..", "ugc", "static", "ugc", "workspace"));
+const outdir = resolve(flag > 0 ? process.argv[flag + 1] : join(here, "..", "workspace", "static", "workspace"));
 const common = { bundle: true, minify: true, target: ["es2020"], outdir, logLevel: "info" };
 
 rmSync(join(outdir, "chunks"), { recursive: true, force: true });

@@ -2,6 +2,7 @@
 are audited by update_metadata, states change only through their services, and the
 pipeline's outputs and the audit trail are read-only here."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
@@ -259,14 +260,35 @@ class PrivacyRequestAdmin(WrittenByServicesAdmin):
     list_filter = ["kind"]
 
 
-# --- galleries (issue 6) --------------------------------------------------------------
+# --- galleries -----------------------------------------------------------------------
 
 from ugc.models import Gallery, GalleryPin, GalleryRecommendation, GalleryRule, Site  # noqa: E402
+from ugc.services.galleries import site_brand  # noqa: E402
+from ugc.territories import country_codes  # noqa: E402
+
+
+class SiteAdminForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = [
+            "name", "domain", "allowed_origins", "locale", "countries",
+            "brand_colour", "brand_text_colour", "require_upload_email",
+        ]  # fmt: skip
+
+    def clean_countries(self):
+        return country_codes(self.cleaned_data["countries"])
+
+    def clean(self):
+        cleaned = super().clean()
+        colours = {k: cleaned.get(k) or "" for k in ("brand_colour", "brand_text_colour")}
+        cleaned.update(site_brand(**colours))  # the workspace's checks, contrast included
+        return cleaned
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "domain", "locale", "publishable_key"]
+    form = SiteAdminForm
+    list_display = ["name", "domain", "locale", "countries", "publishable_key"]
     search_fields = ["name", "domain"]
     readonly_fields = ["publishable_key", "created_at", "updated_at"]
 

@@ -23,13 +23,13 @@ def _product_changed(sender, product_ids, **kwargs):
 
 def _connect_gallery_cache(product_changed):
     """Everything that may change what a gallery shows drops its cached responses
-    (ugc/gallery_cache.py): takedowns, approvals and grants (asset saves), tags,
+    (ugc/delivery/cache.py): takedowns, approvals and grants (asset saves), tags,
     renditions, products and product lines (their tree decides a product page's
     fallback), galleries, pins, rules and sites."""
     from django.db.models.signals import post_delete, post_init, post_save
 
     from commerce.models import Product, ProductLine
-    from ugc import gallery_cache
+    from ugc.delivery import cache as gallery_cache
     from ugc.models import (
         Asset,
         Gallery,

@@ -15,7 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import VectorField
+
+from core.pages import Brand, default_brand
 
 PHASH_BANDS_SQL = (
     "CASE WHEN %(expressions)s IS NULL THEN NULL ELSE ARRAY["
@@ -33,36 +37,53 @@ class Platform(models.TextChoices):
     PINTEREST = "pinterest", "Pinterest"
     YOUTUBE = "youtube", "YouTube"
     X = "x", "X"
-    REVIEW = "review", "Review"
-    UPLOAD = "upload", "Upload"
-    OTHER = "other", "Other"
+    # The same words are verbs elsewhere in the workspace ("Review", "Upload").
+    REVIEW = "review", pgettext_lazy("source platform", "Review")
+    UPLOAD = "upload", pgettext_lazy("source platform", "Upload")
+    OTHER = "other", _("Other")
 
 
 class MediaType(models.TextChoices):
-    IMAGE = "image", "Image"
-    VIDEO = "video", "Video"
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
 
 
 class ProcessingState(models.TextChoices):
-    RECEIVED = "received", "Received"
-    PROCESSING = "processing", "Processing"
-    IN_REVIEW = "in_review", "In review"
-    FAILED = "failed", "Failed"
+    RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Processing")
+    # Processed and ready for a decision: moderation is its own state (ModerationState).
+    IN_REVIEW = "in_review", _("Processed")
+    FAILED = "failed", _("Failed")
 
 
 class ModerationState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class RightsState(models.TextChoices):
-    NOT_REQUESTED = "not_requested", "Not requested"
-    REQUESTED = "requested", "Requested"
-    GRANTED = "granted", "Granted"
-    DECLINED = "declined", "Declined"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
+    NOT_REQUESTED = "not_requested", _("Not requested")
+    REQUESTED = "requested", _("Requested")
+    GRANTED = "granted", _("Granted")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+class LicensedUse(models.TextChoices):
+    """What a licence may allow the brand to do with an asset; each storefront path
+    asks for its own (ugc.selectors.publishable_assets(use=...))."""
+
+    WEBSITE = "website", _("Website and product pages")
+    EMAIL = "email", _("Email")
+    PAID_SOCIAL = "paid_social", _("Paid social ads")
+    RETAIL_PARTNERS = "retail_partners", _("Retail partners' sites")
+    PRINT = "print", _("Print and in-store")
+
+
+def every_use() -> list[str]:
+    return list(LicensedUse.values)
 
 
 # state field -> {from: {allowed to}}. Anything else is refused.
@@ -146,10 +167,14 @@ class ContentCategory(models.Model):
 
 
 # The states of a publishable asset, less the clock (ugc.selectors.publishable_assets is
-# the rule): a partial index over them is one the rule's queries can use.
-PUBLISHABLE_STATES = Q(processing_state="in_review", moderation_state="approved") & Q(
-    rights_state="granted"
-)
+# the rule, and reads them from here): a partial index over them is one the rule's
+# queries can use.
+PUBLISHABLE_STATE_VALUES = {
+    "processing_state": ProcessingState.IN_REVIEW.value,
+    "moderation_state": ModerationState.APPROVED.value,
+    "rights_state": RightsState.GRANTED.value,
+}
+PUBLISHABLE_STATES = Q(**PUBLISHABLE_STATE_VALUES)
 
 
 class Asset(models.Model):
@@ -205,12 +230,17 @@ class Asset(models.Model):
     quality = models.JSONField(default=dict, blank=True)  # sharpness, exposure, contrast, ...
     quality_score = models.FloatField(null=True, blank=True)  # 0..1
     media_info = models.JSONField(default=dict, blank=True)  # codec, fps, format details
+    # The brand-safety detector's finding: model, label -> score, and the verdict with
+    # the labels behind it once the auto-rules have judged it (ugc/media/safety.py).
+    safety = models.JSONField(default=dict, blank=True)
 
     # States.
     processing_state = models.CharField(
         max_length=20, choices=ProcessingState.choices, default=ProcessingState.RECEIVED
     )
-    failure_reason = models.TextField(blank=True)
+    failure_reason = models.TextField(blank=True)  # in English: the API and the logs read it
+    # The same reason as a msgid and its parameters, shown translated (core/reasons.py).
+    failure_reason_message = models.JSONField(null=True, blank=True)
     moderation_state = models.CharField(
         max_length=20, choices=ModerationState.choices, default=ModerationState.PENDING
     )
@@ -218,6 +248,14 @@ class Asset(models.Model):
         max_length=20, choices=RightsState.choices, default=RightsState.NOT_REQUESTED
     )
     rights_expires_at = models.DateTimeField(null=True, blank=True)
+    # The current licence's uses, territory and credit duty, kept with the asset by
+    # ugc.services.licences so the storefront rule reads no ledger. An asset granted
+    # without a licence entry (fixtures, bulk loads) is licensed for every use,
+    # worldwide, as every grant was before licences had terms.
+    licensed_uses = ArrayField(models.CharField(max_length=20), default=every_use, blank=True)
+    # ISO 3166-1 alpha-2 codes; [] = worldwide.
+    licensed_territory = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    credit_required = models.BooleanField(default=False)
     rejection_reason = models.ForeignKey(
         "RejectionReason", null=True, blank=True, on_delete=models.PROTECT, related_name="assets"
     )
@@ -332,15 +370,35 @@ class Asset(models.Model):
         """Raise InvalidTransition unless `field` may move to `new_state`."""
         current = getattr(self, field)
         if new_state not in TRANSITIONS[field].get(current, set()):
+            # The workspace shows this to the coordinator: in their words, not the codes.
+            words = STATE_WORDS[field]
+            states = {
+                "field": words["field"],
+                "current": state_label(words["states"], current),
+                "new": state_label(words["states"], new_state),
+            }
             raise InvalidTransition(
-                f"{field} cannot go from '{current}' to '{new_state}'",
+                gettext("%(field)s cannot go from '%(current)s' to '%(new)s'") % states,
                 code="invalid_transition",
             )
 
 
+STATE_WORDS = {
+    "processing_state": {"field": _("processing"), "states": ProcessingState},
+    "moderation_state": {"field": _("moderation"), "states": ModerationState},
+    "rights_state": {"field": _("rights"), "states": RightsState},
+}
+
+
+def state_label(states, value: str) -> str:
+    """A state as a badge names it, lower case to sit in a sentence; a value outside
+    the choices as itself."""
+    return str(states(value).label).lower() if value in states.values else value
+
+
 class RenditionKind(models.TextChoices):
-    IMAGE = "image", "Image"  # a resized still (from an image, or a video's poster)
-    VIDEO = "video", "Video"  # a web-friendly video
+    IMAGE = "image", _("Image")  # a resized still (from an image, or a video's poster)
+    VIDEO = "video", _("Video")  # a web-friendly video
 
 
 class Rendition(models.Model):
@@ -368,9 +426,9 @@ class Rendition(models.Model):
 
 
 class TagSource(models.TextChoices):
-    MANUAL = "manual", "Tagged by a person"
-    IMPORT = "import", "From an import"
-    SUGGESTED = "suggested", "Suggested by the platform"
+    MANUAL = "manual", _("Tagged by a person")
+    IMPORT = "import", _("From an import")
+    SUGGESTED = "suggested", _("Suggested by the platform")
 
 
 class ProductLineTag(models.Model):
@@ -462,6 +520,14 @@ class AuditEntry(models.Model):
         return f"{self.action} on {self.asset_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class ImportKind(models.TextChoices):
+    FOLDER = "folder", _("Folder")
+    CSV = "csv", _("CSV file")
+    INSTAGRAM = "instagram", _("Instagram export")
+    TIKTOK = "tiktok", _("TikTok export")
+    DEMO = "demo", _("Demo library")
+
+
 class ImportRun(models.Model):
     """One run of an import (a folder, a CSV, a platform export), resumable.
 
@@ -469,7 +535,7 @@ class ImportRun(models.Model):
     """
 
     source = models.CharField(max_length=1000)  # the path or URL imported
-    kind = models.CharField(max_length=30)  # folder, csv, instagram, tiktok
+    kind = models.CharField(max_length=30, choices=ImportKind.choices)
     fingerprint = models.CharField(max_length=64, unique=True)  # sha256 of kind + source
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -483,7 +549,8 @@ class ImportItem(models.Model):
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="items")
     key = models.CharField(max_length=500)  # row number, file path or platform id
     outcome = models.CharField(max_length=20)  # created, updated, duplicate, failed
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True)  # in English
+    reason_message = models.JSONField(null=True, blank=True)  # to translate: core/reasons.py
     asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
@@ -533,10 +600,10 @@ class RejectionReason(models.Model):
 
 
 class ModerationRuleKind(models.TextChoices):
-    BLOCKED_WORD = "blocked_word", "Caption contains a blocked word"
-    BLOCKED_CREATOR = "blocked_creator", "Creator is blocked (platform:handle)"
-    MIN_QUALITY = "min_quality", "Quality score below a threshold"
-    EXACT_DUPLICATE = "exact_duplicate", "Near-duplicate of an existing asset"
+    BLOCKED_WORD = "blocked_word", _("Caption contains a blocked word")
+    BLOCKED_CREATOR = "blocked_creator", _("Creator is blocked (platform:handle)")
+    MIN_QUALITY = "min_quality", _("Quality score below a threshold")
+    EXACT_DUPLICATE = "exact_duplicate", _("Near-duplicate of an existing asset")
 
 
 class ModerationRule(models.Model):
@@ -556,11 +623,32 @@ class ModerationRule(models.Model):
 
 
 class GrantMethod(models.TextChoices):
-    HASHTAG_REPLY = "hashtag_reply", "Creator replied with the approval hashtag"
-    SIGNED_FORM = "signed_form", "Signed form"
-    PLATFORM_PERMISSION = "platform_permission", "Platform-native permission"
-    OWNED_CONTENT = "owned_content", "Owned content"
-    REVIEW_TERMS = "review_terms", "Review terms"
+    HASHTAG_REPLY = "hashtag_reply", _("Creator replied with the approval hashtag")
+    SIGNED_FORM = "signed_form", _("Signed form")
+    PLATFORM_PERMISSION = "platform_permission", _("Platform-native permission")
+    OWNED_CONTENT = "owned_content", _("Owned content")
+    REVIEW_TERMS = "review_terms", _("Review terms")
+
+
+class RequestStage(models.TextChoices):
+    """Where a request's conversation stands (the rights inbox's tabs)."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    ANSWERED = "answered", _("Answered")
+    GRANTED = "granted", _("Granted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
+    REVOKED = "revoked", _("Revoked")
+
+
+OPEN_STAGES = (RequestStage.QUEUED, RequestStage.SENT, RequestStage.ANSWERED)
+
+
+class Delivery(models.TextChoices):
+    REPLY = "reply", _("Sent from the product")
+    BY_HAND = "by_hand", _("To send by hand")
 
 
 class RightsRequest(models.Model):
@@ -601,11 +689,45 @@ class RightsRequest(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)  # declined, expired or revoked
     reply_text = models.TextField(blank=True)  # the creator's reply that granted it
+
+    # The conversation (ugc.services.rights_queue): how it goes out, when, and what came back.
+    stage = models.CharField(
+        max_length=20, choices=RequestStage.choices, default=RequestStage.QUEUED
+    )
+    language = models.CharField(max_length=8, blank=True)
+    message_variant = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.BY_HAND)
+    delivery_reason = models.CharField(max_length=300, blank=True)
+    account_key = models.CharField(max_length=200, blank=True)  # the brand account sending it
+    target_id = models.CharField(max_length=200, blank=True)  # the media or comment answered
+    comment_id = models.CharField(max_length=200, blank=True)  # our posted comment: its thread
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)  # unanswered until then: expired
+    polled_at = models.DateTimeField(null=True, blank=True)  # its thread last read for replies
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_message = models.JSONField(null=True, blank=True)  # core/reasons.py
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-requested_at"]
         indexes = [
+            # The rights inbox: one stage, longest waiting first; and the send queue.
+            models.Index(fields=["stage", "requested_at", "id"], name="rights_request_inbox"),
+            # Its language filter in the same order, and the counts per stage under any
+            # filter read from the index alone (the asset id joins the platform filter).
+            models.Index(
+                fields=["stage", "language", "requested_at", "id"],
+                include=["asset_id"],
+                name="rights_request_inbox_language",
+            ),
+            models.Index(
+                fields=["account_key", "requested_at"],
+                name="rights_request_queue",
+                condition=Q(stage="queued", delivery="reply"),
+            ),
+            models.Index(fields=["comment_id"], name="rights_request_comment"),
             models.Index(fields=["state", "expires_at"]),
             # The rights screen's tab: one state, newest request first.
             models.Index(fields=["state", "-requested_at", "-id"], name="rights_request_tab"),
@@ -615,6 +737,20 @@ class RightsRequest(models.Model):
         return f"rights for {self.asset_id}: {self.state}"
 
 
+class SendingPace(models.Model):
+    """The send queue's clock for one brand account: when it may post next, and
+    until when the platform told it to stop (a rate-limit or spam block)."""
+
+    account_key = models.CharField(max_length=200, primary_key=True)
+    next_send_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=300, blank=True)
+    pause_reason_message = models.JSONField(null=True, blank=True)  # core/reasons.py
+
+    def __str__(self):
+        return f"pace of {self.account_key}"
+
+
 class PrivacyRequest(models.Model):
     """That a creator's data was exported or erased: who asked, when, how much.
 
@@ -622,8 +758,8 @@ class PrivacyRequest(models.Model):
     """
 
     class Kind(models.TextChoices):
-        EXPORT = "export", "Export"
-        ERASE = "erase", "Erase"
+        EXPORT = "export", _("Export")
+        ERASE = "erase", _("Erase")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     creator_ref = models.CharField(max_length=100)  # "creator 42 (instagram)": no handle
@@ -669,8 +805,8 @@ class TaggingRule(models.Model):
     """Caption and hashtag rules that suggest a product line (managed in the admin)."""
 
     class Kind(models.TextChoices):
-        HASHTAG = "hashtag", "Hashtag"
-        KEYWORD = "keyword", "Word in the caption"
+        HASHTAG = "hashtag", _("Hashtag")
+        KEYWORD = "keyword", _("Word in the caption")
 
     product_line = models.ForeignKey(
         "commerce.ProductLine", on_delete=models.CASCADE, related_name="tagging_rules"
@@ -688,7 +824,7 @@ class TaggingRule(models.Model):
         return f"{self.kind} {self.value} → {self.product_line_id}"
 
 
-# --- Galleries: what a storefront shows (issue 6) -------------------------------------
+# --- Galleries: what a storefront shows -----------------------------------------------
 
 
 def new_publishable_key() -> str:
@@ -713,6 +849,29 @@ class Site(models.Model):
         max_length=100, unique=True, default=new_publishable_key, editable=False
     )
     locale = models.CharField(max_length=16, default="en", blank=True)
+    # Where the storefront sells: it shows an asset licensed for a territory only when
+    # every country here lies within it. None named: worldwide-licensed assets only.
+    countries = ArrayField(
+        models.CharField(max_length=2),
+        default=list,
+        blank=True,
+        help_text="ISO 3166-1 alpha-2 codes of the countries this storefront serves, "
+        "e.g. FR, BE; none: only assets licensed worldwide are shown.",
+    )
+    # The upload page's and photo-request e-mails' colours; blank: the settings' own
+    # (BRAND_COLOUR, BRAND_TEXT_COLOUR). Checked together for contrast on save by
+    # ugc.services.galleries.
+    brand_colour = models.CharField(
+        max_length=7, blank=True, help_text="Header and buttons, as #rrggbb; blank: the default."
+    )
+    brand_text_colour = models.CharField(
+        max_length=7,
+        blank=True,
+        help_text="Text on the brand colour, as #rrggbb; blank: the default.",
+    )
+    require_upload_email = models.BooleanField(
+        default=False, help_text="The upload page refuses a sending without an e-mail address."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -722,18 +881,22 @@ class Site(models.Model):
     def __str__(self):
         return self.name
 
+    def brand(self) -> Brand:
+        """The brand as this storefront's shoppers see it."""
+        return default_brand().with_colours(self.brand_colour, self.brand_text_colour)
+
 
 class GalleryLayout(models.TextChoices):
-    GRID = "grid", "Grid"
-    CAROUSEL = "carousel", "Carousel"
-    MASONRY = "masonry", "Masonry"
+    GRID = "grid", _("Grid")
+    CAROUSEL = "carousel", _("Carousel")
+    MASONRY = "masonry", _("Masonry")
 
 
 class GalleryOrdering(models.TextChoices):
-    MANUAL = "manual", "Manual (pins, then newest)"
-    NEWEST = "newest", "Newest"
-    BEST_SCORE = "best_score", "Best quality score"
-    RECOMMENDED = "recommended", "Recommended (score, with exploration of new assets)"
+    MANUAL = "manual", _("Manual (pins, then newest)")
+    NEWEST = "newest", _("Newest")
+    BEST_SCORE = "best_score", _("Best quality score")
+    RECOMMENDED = "recommended", _("Recommended (score, with exploration of new assets)")
 
 
 class Gallery(models.Model):
@@ -813,7 +976,7 @@ class GalleryRule(models.Model):
         return f"rule {self.pk} of {self.gallery_id}"
 
 
-# --- Scoring, performance and engagement (issue 9, and issue 7's per-post metrics) ------
+# --- Scoring, performance and engagement (per-post metrics too) -------------------------
 
 
 class AssetPerformance(models.Model):
@@ -916,12 +1079,13 @@ class AssetScore(models.Model):
         Asset, on_delete=models.CASCADE, primary_key=True, related_name="score"
     )
     score = models.FloatField(db_index=True)
-    quality = models.FloatField()
+    # Each part 0..1; NULL when there is no data for it (the score is then the weighted
+    # mean of the other parts: ugc.scoring.parts.row_weights).
+    quality = models.FloatField(null=True, blank=True)
     relevance = models.FloatField()
-    performance = models.FloatField()
-    social = models.FloatField()
+    performance = models.FloatField(null=True, blank=True)
+    social = models.FloatField(null=True, blank=True)
     freshness = models.FloatField()
-    diversity = models.FloatField()
     impressions = models.BigIntegerField(default=0)
     clicks = models.BigIntegerField(default=0)
     ctr_alpha = models.FloatField()
@@ -949,8 +1113,8 @@ class ScoringRun(models.Model):
     incremental runs after it, so a rerun gives the same scores."""
 
     class Kind(models.TextChoices):
-        FULL = "full", "Full"
-        INCREMENTAL = "incremental", "Incremental"
+        FULL = "full", _("Full")
+        INCREMENTAL = "incremental", _("Incremental")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     data_until = models.DateTimeField()
@@ -998,3 +1162,78 @@ class GalleryRecommendation(models.Model):
 
     def __str__(self):
         return f"recommended order of {self.gallery_id}"
+
+
+class TermsVersion(models.Model):
+    """The exact terms text a creator was shown, stored once and named by its SHA-256."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"terms {self.sha256[:12]}"
+
+
+class LicenceEntryKind(models.TextChoices):
+    GRANT = "grant", _("Grant")
+    AMENDMENT = "amendment", _("Amendment")
+    REVOCATION = "revocation", _("Revocation")
+    EXPIRY = "expiry", _("Expiry")
+
+
+class LicenceEntry(models.Model):
+    """One line of the licence ledger: what was granted (or amended, revoked,
+    expired), on what proof, chained to the line before by its hash.
+
+    Append-only: the database refuses UPDATE and DELETE on this table (a trigger,
+    migration 0012), and `manage.py verify_licences` recomputes the chain. The
+    references to the asset, request and user carry no database constraint, so an
+    erased asset leaves its licence history intact.
+    """
+
+    asset = models.ForeignKey(
+        Asset,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="licence_entries",
+    )
+    kind = models.CharField(max_length=20, choices=LicenceEntryKind.choices)
+    uses = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    territory = ArrayField(models.CharField(max_length=2), default=list, blank=True)  # [] = world
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    paid_use = models.BooleanField(default=False)
+    credit_required = models.BooleanField(default=False)
+    via = models.CharField(max_length=30, choices=GrantMethod.choices, blank=True)
+    proof = models.JSONField(default=dict, blank=True)
+    terms_version = models.ForeignKey(
+        TermsVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request = models.ForeignKey(
+        RightsRequest,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="licence_entries",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["asset", "-id"], name="licence_asset_latest")]
+
+    def __str__(self):
+        return f"{self.kind} for asset {self.asset_id}"

@@ -12,10 +12,8 @@ asset_unpublished = Signal()
 
 
 def send_unpublished(asset_ids, reason: str) -> None:
-    from django.db import transaction
+    from core.effects import after_commit
 
     ids = list(asset_ids)
     if ids:
-        transaction.on_commit(
-            lambda: asset_unpublished.send(sender=None, asset_ids=ids, reason=reason)
-        )
+        after_commit(asset_unpublished.send, sender=None, asset_ids=ids, reason=reason)

@@ -101,13 +101,36 @@ def requeue_stalled_assets() -> int:
 
 @shared_task(bind=True, max_retries=10)
 def purge_cdn(self, keys: list[str]) -> int:
-    """Purge gallery responses from the CDN by surrogate key (ugc/cdn.py; queue
+    """Purge gallery responses from the CDN by surrogate key (ugc/delivery/cdn.py; queue
     `default`). A CDN that fails or times out is asked again with a growing delay;
     the request that changed the gallery never waits for it."""
-    from ugc import cdn
+    from ugc.delivery import cdn
 
     try:
         cdn.purge(keys)
     except cdn.PurgeFailed as exc:
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 300)) from None
     return len(keys)
+
+
+@shared_task
+def send_rights_requests() -> dict:
+    """One step of the rights request queue (beat, every minute): each brand account
+    whose turn has come sends one request; then reminders and expiries fall due."""
+    from ugc.services import rights_queue
+
+    sent = rights_queue.send_due()
+    return {
+        "sent": sent,
+        "reminders": rights_queue.remind_due(),
+        "expired": rights_queue.expire_unanswered(),
+    }
+
+
+@shared_task
+def poll_rights_replies() -> dict:
+    """Read open requests' threads for the creators' replies (beat), paced within the
+    platforms' limits; the comments webhook brings most replies sooner."""
+    from ugc.services import rights_queue
+
+    return rights_queue.poll_replies()

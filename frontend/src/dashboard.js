@@ -9,7 +9,9 @@ import { Chart } from "./charts.js";
 const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8F6A00"];
 
 function options(spec) {
-  const percent = (value) => `${(value * 100).toFixed(value < 0.01 ? 2 : 1)} %`;
+  const one = (value) => `${(value * 100).toFixed(value < 0.01 ? 2 : 1)} %`;
+  // A floating bar's value is its [low, high] interval.
+  const percent = (value) => (Array.isArray(value) ? value.map(one).join(" – ") : one(value));
   const scale = spec.percent ? { beginAtZero: true, ticks: { callback: percent } } : { beginAtZero: true };
   return {
     responsive: true,
@@ -19,7 +21,7 @@ function options(spec) {
     indexAxis: spec.type === "bar" && spec.labels.length > 4 ? "y" : "x",
     scales: spec.type === "bar" && spec.labels.length > 4 ? { x: scale } : { y: scale },
     plugins: {
-      legend: { display: spec.datasets.length > 1 },
+      legend: { display: spec.datasets.length > 1, labels: { usePointStyle: Boolean(spec.point_styles) } },
       tooltip: spec.percent ? { callbacks: { label: (c) => `${c.dataset.label}: ${percent(c.raw)}` } } : {},
     },
   };
@@ -35,7 +37,7 @@ function draw(canvas) {
     backgroundColor: COLOURS[i % COLOURS.length],
     borderColor: COLOURS[i % COLOURS.length],
     borderWidth: 2,
-    pointRadius: spec.labels.length > 40 ? 0 : 2,
+    pointRadius: set.pointRadius ?? (spec.labels.length > 40 ? 0 : 2),
   }));
   new Chart(canvas, { type: spec.type, data: { labels: spec.labels, datasets }, options: options(spec) });
 }
@@ -64,6 +66,24 @@ document.addEventListener("click", (event) => {
   document.querySelectorAll("a.preset").forEach((a) => a.removeAttribute("aria-current"));
   preset.setAttribute("aria-current", "true");
   window.htmx.trigger(form, "submit");
+});
+
+// A quick range is marked only while the dates are exactly its dates: typing a custom
+// range takes the mark off (and typing a preset's dates puts it back).
+function markPreset() {
+  const form = document.getElementById("dashboard-query");
+  if (!form) return;
+  document.querySelectorAll("a.preset").forEach((a) => {
+    const current = a.dataset.from === form.elements.from.value && a.dataset.to === form.elements.to.value;
+    if (current) a.setAttribute("aria-current", "true");
+    else a.removeAttribute("aria-current");
+  });
+}
+document.addEventListener("input", (event) => {
+  if (["from", "to"].includes(event.target.id)) markPreset();
+});
+document.addEventListener("change", (event) => {
+  if (["from", "to"].includes(event.target.id)) markPreset();
 });
 
 // While the sections load, say so to assistive technology.

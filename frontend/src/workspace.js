@@ -10,6 +10,11 @@ let anchor = null; // the tile a shift-click range starts from
 const $ = (sel, root = document) => root.querySelector(sel);
 const tiles = () => Array.from(document.querySelectorAll("#grid .tile"));
 
+// The page's words for what this script says (workspace/templatetags/workspace.py).
+const strings = JSON.parse(document.getElementById("workspace-strings")?.textContent || "{}");
+const t = (key, values = {}) =>
+  (strings[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+
 function say(text, isError = false) {
   const status = $("#status");
   if (!status) return;
@@ -24,7 +29,7 @@ function paintSelection() {
     tile.setAttribute("aria-selected", selected.has(tile.dataset.id) ? "true" : "false");
   }
   const count = $("#selected-count");
-  if (count) count.textContent = `${selected.size} selected`;
+  if (count) count.textContent = t("selected", { count: selected.size });
 }
 
 function toggle(tile, on = !selected.has(tile.dataset.id)) {
@@ -60,7 +65,7 @@ function bulk(action, extra = {}) {
   const library = $("[data-bulk-url]");
   const ids = targets();
   if (!library || !ids.length) {
-    say("Select assets first (click, or X on the focused one).", true);
+    say(t("select_first"), true);
     return;
   }
   htmx.ajax("POST", library.dataset.bulkUrl, {
@@ -83,7 +88,7 @@ function openDialog(id) {
   const dialog = document.getElementById(id);
   if (!dialog) return;
   if (!targets().length) {
-    say("Select assets first (click, or X on the focused one).", true);
+    say(t("select_first"), true);
     return;
   }
   dialog.showModal();
@@ -104,7 +109,7 @@ document.addEventListener("close", (event) => {
 function pinToGallery(form, galleryId) {
   const ids = targets();
   if (!galleryId || !ids.length) {
-    say(galleryId ? "Select assets first." : "Choose a gallery (make one on the Galleries page).", true);
+    say(t(galleryId ? "select_first_short" : "choose_gallery"), true);
     return;
   }
   htmx.ajax("POST", form.dataset.pinsUrl.replace("/0/", `/${galleryId}/`), {
@@ -131,6 +136,29 @@ function typing(event) {
 }
 
 let decided = null; // the asset whose decision is on its way: one per asset, however fast the keys
+let rejecting = false; // R was pressed without a reason: choosing one in the list rejects
+
+function decide(stage, decision, reason) {
+  const form = stage.querySelector("form[hx-post]");
+  if (!form || decided === stage.dataset.asset) return;
+  decided = stage.dataset.asset;
+  rejecting = false;
+  // Sent directly rather than by clicking, so a key pressed the instant the next
+  // asset appears works before htmx has wired up its form.
+  htmx.ajax("POST", form.getAttribute("hx-post"), {
+    target: "#review-stage",
+    swap: "outerHTML",
+    values: { decision, reason },
+  });
+}
+
+// A rejection always names a reason the coordinator chose: a bare R opens the list.
+function askForReason(select) {
+  rejecting = true;
+  say(t("choose_reason"));
+  select.focus();
+  try { select.showPicker(); } catch { /* not offered here: the list has the focus */ }
+}
 
 function reviewKeys(event) {
   const stage = $("#review-stage");
@@ -138,23 +166,53 @@ function reviewKeys(event) {
   const key = event.key.toLowerCase();
   const select = $("#review-reason");
   if (/^[1-9]$/.test(key)) {
-    if (select && select.options[Number(key) - 1]) select.selectedIndex = Number(key) - 1;
+    // Option 0 is the empty "Choose a reason…".
+    if (select && select.options[Number(key)]) select.selectedIndex = Number(key);
+    if (rejecting && select && select.value) decide(stage, "reject", select.value);
     return true;
   }
-  const decision = { a: "approve", r: "reject" }[key];
-  const form = stage.querySelector("form[hx-post]");
-  if (!decision || !form) return false;
-  if (decided === stage.dataset.asset) return true;
-  decided = stage.dataset.asset;
-  // Sent directly rather than by clicking, so a key pressed the instant the next
-  // asset appears works before htmx has wired up its form.
-  htmx.ajax("POST", form.getAttribute("hx-post"), {
-    target: "#review-stage",
-    swap: "outerHTML",
-    values: { decision, reason: select ? select.value : "" },
-  });
+  if (key === "q") {
+    // The drafted rights request: opened to read (and edit) before it is queued.
+    const draft = stage.querySelector(".request-draft");
+    if (draft) { draft.open = true; draft.querySelector("textarea").focus(); }
+    return Boolean(draft);
+  }
+  if (key === "u" || key === "l") {
+    // Undo, or accept the first suggested product line.
+    const button = stage.querySelector(`[data-key=${key}]`);
+    if (button) button.click();
+    return Boolean(button);
+  }
+  if (key === "t") {
+    // The product picker: focusing it lists the asset's suggestions.
+    const picker = $("#review-product");
+    if (picker) picker.focus();
+    return Boolean(picker);
+  }
+  if (key === "a") decide(stage, "approve", "");
+  else if (key === "r" && select && !select.value) askForReason(select);
+  else if (key === "r") decide(stage, "reject", select ? select.value : "");
+  else return false;
   return true;
 }
+
+document.addEventListener("change", (event) => {
+  const stage = $("#review-stage");
+  if (rejecting && stage && event.target.id === "review-reason" && event.target.value) {
+    decide(stage, "reject", event.target.value);
+  }
+});
+
+// A Reject button whose reason is still unchosen asks for one instead of sending.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-needs-reason], #review-stage button[value=reject]");
+  const select = button && button.form && button.form.querySelector("select[name=reason]");
+  if (select && !select.value) {
+    event.preventDefault();
+    event.stopPropagation();
+    askForReason(select);
+  }
+}, true);
 
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
@@ -208,7 +266,7 @@ document.addEventListener("click", (event) => {
   const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
   $("#hotspot-x").value = x.toFixed(4);
   $("#hotspot-y").value = y.toFixed(4);
-  $("#hotspot-where").textContent = `At ${(x * 100).toFixed(0)}%, ${(y * 100).toFixed(0)}%`;
+  $("#hotspot-where").textContent = t("hotspot_at", { x: `${(x * 100).toFixed(0)}%`, y: `${(y * 100).toFixed(0)}%` });
   $("#hotspot-save").disabled = false;
   drawPins();
   const pending = document.createElement("span");
@@ -218,6 +276,25 @@ document.addEventListener("click", (event) => {
   pending.style.top = `${y * 100}%`;
   $("#hotspot-pins").appendChild(pending);
   $("#hotspot-product").focus();
+});
+
+// -- product picker: the options listed under a product field as one types ----------------
+
+document.addEventListener("click", (event) => {
+  const option = event.target.closest("[data-pick-product]");
+  if (!option) return;
+  const field = document.getElementById(option.dataset.for);
+  if (!field) return;
+  field.value = option.dataset.pickProduct;
+  const warning = document.getElementById(`${option.dataset.for}-warning`);
+  if (warning) {
+    const unlinked = option.dataset.shoppable !== "true";
+    warning.hidden = !unlinked;
+    warning.textContent = unlinked ? t("not_shoppable", { title: option.dataset.title }) : "";
+  }
+  const list = document.getElementById(`${option.dataset.for}-options`);
+  if (list) list.replaceChildren();
+  field.focus();
 });
 
 // -- copy, charts, messages -------------------------------------------------------------------
@@ -230,7 +307,7 @@ async function copyText(button) {
     source.select();
     document.execCommand("copy");
   }
-  say(button.dataset.copied || "Message copied");
+  say(button.dataset.copied || t("copied"));
 }
 
 async function drawChart() {
@@ -246,8 +323,8 @@ async function drawChart() {
     data: {
       labels: days.map((d) => d.day),
       datasets: [
-        { label: "Impressions", data: days.map((d) => d.impressions), borderColor: "#0a58ca" },
-        { label: "Clicks", data: days.map((d) => d.clicks), borderColor: "#b02a37" },
+        { label: t("impressions"), data: days.map((d) => d.impressions), borderColor: "#0a58ca" },
+        { label: t("clicks"), data: days.map((d) => d.clicks), borderColor: "#b02a37" },
       ],
     },
     options: { animation: false, responsive: true, plugins: { legend: { position: "bottom" } } },
@@ -255,14 +332,16 @@ async function drawChart() {
 }
 
 // A new action starts: an earlier error no longer describes the page.
-document.body.addEventListener("htmx:beforeRequest", () => {
+// (Not the product picker's lookups as one types: they are no action.)
+document.body.addEventListener("htmx:beforeRequest", (event) => {
+  if (event.detail.elt?.matches?.("[aria-autocomplete]")) return;
   const status = $("#status");
   if (status && status.classList.contains("error")) say("");
 });
 
 document.body.addEventListener("htmx:responseError", (event) => {
   const xhr = event.detail.xhr;
-  let text = `Request failed (${xhr.status})`;
+  let text = t("request_failed", { status: xhr.status });
   try {
     const problem = JSON.parse(xhr.responseText);
     text = problem.detail || problem.title || text;
@@ -343,7 +422,13 @@ function refreshPreview() {
   window.UGC.mount();
 }
 
-document.body.addEventListener("htmx:afterSettle", () => {
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  // The stage answered: a key may decide again (an undo brings the same asset back).
+  if (event.detail.target && event.detail.target.id === "review-stage") {
+    decided = null;
+    // htmx gives the focus back to the picker after a tag: the keys act on the stage.
+    if (document.activeElement?.id === "review-product") $("#main").focus();
+  }
   paintSelection();
   drawPins();
   if ($("#gallery-editor")) refreshPreview(); // every change there may change what it shows

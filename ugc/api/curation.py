@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters import MultipleChoiceFilter
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -15,10 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commerce.models import Product, ProductLine
-from config.api.permissions import HasRole, IsCoordinator
+from commerce.selectors import product_by_sku_or_title
+from core.api.permissions import HasRole, IsCoordinator
 from ugc import selectors
-from ugc.api.filters import AssetFilter
-from ugc.api.serializers import AssetSerializer
+from ugc.api.filters import AssetFilter, asks_for_moderation_state
+from ugc.api.serializers import AssetSerializer, RightsActionSerializer
 from ugc.models import (
     Asset,
     Creator,
@@ -28,8 +31,8 @@ from ugc.models import (
     RightsRequest,
     RightsState,
 )
-from ugc.search.query import SearchRequest, search
-from ugc.services import moderation, privacy, rights, tagging
+from ugc.selectors.search import SearchRequest, search
+from ugc.services import bulk, moderation, privacy, rights, rights_queue, tagging
 
 MAX_SELECTION = 10_000
 
@@ -95,9 +98,13 @@ class BulkResultSerializer(serializers.Serializer):
 
 class SearchHitSerializer(serializers.Serializer):
     score = serializers.FloatField(help_text="Reciprocal rank fusion score.")
+    relevance = serializers.FloatField(
+        help_text="0..1, of the best part: the share of the words matched, or the cosine "
+        "similarity of the meaning."
+    )
     matched = serializers.DictField(
-        help_text="Which parts matched and how: {text: {rank, score}, semantic: {rank, "
-        "distance}, similar: {rank, distance}}."
+        help_text="Which parts matched and how: {text: {rank, score, relevance}, semantic: "
+        "{rank, distance, relevance}, similar: {rank, distance, relevance}}."
     )
     asset = AssetSerializer()
 
@@ -135,13 +142,19 @@ def search_hits(params, queryset, *, default_limit: int = 24) -> list[dict]:
         like=like,
         language=params.get("lang") or None,
         limit=limit,
+        include_rejected=asks_for_moderation_state(params),
     )
     if not (query.text.strip() or query.semantic.strip() or like is not None):
         raise ValidationError({"q": "give q, semantic or like"})
     hits = search(queryset, query)
     assets = selectors.asset_library().in_bulk([hit.asset_id for hit in hits])
     return [
-        {"score": hit.score, "matched": hit.matched, "asset": assets[hit.asset_id]}
+        {
+            "score": hit.score,
+            "relevance": hit.relevance,
+            "matched": hit.matched,
+            "asset": assets[hit.asset_id],
+        }
         for hit in hits
         if hit.asset_id in assets
     ]
@@ -160,7 +173,9 @@ class AssetSearchView(APIView):
         ],
         responses=SearchResponseSerializer,
         description="Accepts every filter of the asset list too. With several parts, results "
-        "are fused by reciprocal rank and each says which part matched.",
+        "are fused by reciprocal rank and each says which part matched. Rejected assets are "
+        "left out unless moderation_state asks for them; a meaning with no near match "
+        "finds nothing.",
     )
     def get(self, request):
         filterset = AssetFilter(data=request.query_params, queryset=Asset.objects.all())
@@ -173,20 +188,33 @@ class AssetSearchView(APIView):
 # -- moderation ----------------------------------------------------------------------------
 
 
-class ModerationSerializer(SelectionSerializer):
-    action = serializers.ChoiceField(choices=["approve", "reject", "review"])
-    reason = serializers.SlugRelatedField(
+def rejection_reason_field(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
         slug_field="slug",
         queryset=RejectionReason.objects.filter(active=True),
-        required=False,
-        help_text="Rejection reason slug (required to reject).",
+        error_messages={
+            "required": _("a rejection needs a reason"),
+            "does_not_exist": _("no active rejection reason {value!r}"),
+        },
+        **kwargs,
+    )
+
+
+class RejectionSerializer(serializers.Serializer):
+    reason = rejection_reason_field()
+
+
+class ModerationSerializer(SelectionSerializer):
+    action = serializers.ChoiceField(choices=["approve", "reject", "review"])
+    reason = rejection_reason_field(
+        required=False, help_text="Rejection reason slug (required to reject)."
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if attrs["action"] == "reject" and not attrs.get("reason"):
-            raise ValidationError({"reason": "a rejection needs a reason"})
+            raise ValidationError({"reason": gettext("a rejection needs a reason")})
         return attrs
 
 
@@ -212,10 +240,100 @@ class ModerateView(APIView):
         return Response(BulkResultSerializer(result).data)
 
 
+# -- tags and rights requests on many assets ------------------------------------------------
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "A product's SKU, or its exact title when one product has it.",
+    }
+)
+class ProductReferenceField(serializers.Field):
+    """A product named by its SKU, or by its exact title when only one product has it."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data.strip():
+            raise ValidationError(gettext("a product's SKU or name"))
+        text = data.strip()[:200]
+        product = product_by_sku_or_title(text)
+        if product is None:
+            none = gettext("no product with the SKU or the name %(given)r")
+            raise ValidationError(none % {"given": text[:60]})
+        return product
+
+    def to_representation(self, value):
+        return value.sku
+
+
+class ProductPickSerializer(serializers.Serializer):
+    product = ProductReferenceField()
+
+
+class BulkTagSerializer(SelectionSerializer):
+    product = ProductReferenceField(required=False)
+    product_line = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=ProductLine.objects.all(),
+        required=False,
+        error_messages={"does_not_exist": _("no product line {value!r}")},
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if ("product" in attrs) == ("product_line" in attrs):
+            one = gettext("give a product or a product line, one of them")
+            raise ValidationError({"product": one})
+        return attrs
+
+
+class BulkTagView(APIView):
+    permission_classes = [IsAuthenticated, IsCoordinator]
+
+    @extend_schema(
+        summary="Tag many assets with a product or a product line",
+        request=BulkTagSerializer,
+        responses=BulkResultSerializer,
+    )
+    def post(self, request):
+        serializer = BulkTagSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "product" in data:
+            result = bulk.tag_product(serializer.assets(), data["product"], actor=request.user)
+        else:
+            result = bulk.tag_product_line(
+                serializer.assets(), data["product_line"], actor=request.user
+            )
+        return Response(BulkResultSerializer(result).data)
+
+
+class BulkRightsView(APIView):
+    permission_classes = [IsAuthenticated, IsCoordinator]
+
+    @extend_schema(
+        summary="Ask the creators of many assets for rights",
+        description="Each asset that can be asked gets a request in its creator's language, "
+        "queued and sent over time at the account's pace; the others are skipped with why.",
+        request=SelectionSerializer,
+        responses=BulkResultSerializer,
+    )
+    def post(self, request):
+        serializer = SelectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = bulk.request_rights(serializer.assets(), actor=request.user)
+        return Response(BulkResultSerializer(result).data)
+
+
 # -- rights ----------------------------------------------------------------------------------
 
 
 class RightsRequestSerializer(serializers.ModelSerializer):
+    # "" until rights are granted: the schema must say so, not just the grant methods.
+    granted_via = serializers.ChoiceField(
+        choices=GrantMethod.choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = RightsRequest
         fields = [
@@ -236,28 +354,6 @@ class RightsRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RightsActionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["request", "grant", "decline", "revoke"])
-    via = serializers.ChoiceField(
-        choices=GrantMethod.choices,
-        required=False,
-        help_text="How rights were granted (for grant).",
-    )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
-    message = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=5000,
-        help_text="The request's text; drafted from the template when left out.",
-    )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-    def validate(self, attrs):
-        if attrs["action"] == "grant" and not attrs.get("via"):
-            raise ValidationError({"via": "say how rights were granted"})
-        return attrs
-
-
 class AssetRightsView(APIView):
     permission_classes = [IsAuthenticated, IsCoordinator]
 
@@ -272,34 +368,39 @@ class AssetRightsView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            if data["action"] == "request":
-                rights.request_rights(asset, actor=request.user, message=data.get("message", ""))
-            elif data["action"] == "grant":
-                rights.grant(
-                    asset, via=data["via"], actor=request.user, expires_at=data.get("expires_at")
-                )
-            elif data["action"] == "decline":
-                rights.decline(asset, actor=request.user, note=data.get("note", ""))
-            else:
-                rights.revoke(asset, actor=request.user, note=data.get("note", ""))
+            rights.act(
+                asset,
+                data["action"],
+                actor=request.user,
+                via=data.get("via", ""),
+                terms=data.get("terms"),
+                message=data.get("message", ""),
+                note=data.get("note", ""),
+            )
         except InvalidTransition as exc:
             raise _conflict(exc) from exc
         except ValueError as exc:
-            raise ValidationError({"expires_at": str(exc)}) from exc
+            raise ValidationError({"action": str(exc)}) from exc
         latest = asset.rights_requests.order_by("-requested_at", "-id").first()
         return Response(RightsRequestSerializer(latest).data if latest else {})
 
 
 class ReplySerializer(serializers.Serializer):
     asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.select_related("creator"))
-    author_handle = serializers.CharField(max_length=150)
-    text = serializers.CharField(max_length=5000)
+    author_handle = serializers.CharField(max_length=150, allow_blank=True)
+    author_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    # Longer than any platform allows, so that the judge, not a 400, refuses a flood.
+    text = serializers.CharField(max_length=100_000, allow_blank=True, trim_whitespace=False)
+    comment_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    permalink = serializers.URLField(max_length=1000, required=False, allow_blank=True)
     replied_at = serializers.DateTimeField(required=False)
+    deleted = serializers.BooleanField(default=False)
 
 
 class ReplyOutcomeSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(
-        choices=["granted", "no_open_request", "not_the_creator", "no_approval_hashtag"]
+    outcome = serializers.CharField(
+        help_text="grant, decline, or why the reply changed nothing (not the creator's "
+        "account, answered without the approval hashtag, hidden control characters, ...)."
     )
     rights_state = serializers.ChoiceField(choices=RightsState.choices)
 
@@ -311,23 +412,21 @@ class RightsReplyView(APIView):
 
     @extend_schema(
         summary="A creator's reply to a rights request",
-        description="Grants rights when the reply is the asset's creator's and "
-        "carries the approval hashtag; otherwise says why not.",
+        description="Judged as a webhook's reply is: grants rights only when the reply is "
+        "the asset's creator's own and carries the approval hashtag in their own words "
+        "(not in a link, a quote or a mention, no hidden characters); a plain refusal "
+        "declines; anything else changes nothing and says why.",
         request=ReplySerializer,
         responses=ReplyOutcomeSerializer,
     )
     def post(self, request):
         serializer = ReplySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        outcome = rights.handle_reply(
-            asset=data["asset"],
-            author_handle=data["author_handle"],
-            text=data["text"],
-            replied_at=data.get("replied_at"),
-        )
-        data["asset"].refresh_from_db()
-        return Response({"outcome": outcome, "rights_state": data["asset"].rights_state})
+        data = dict(serializer.validated_data)
+        asset = data.pop("asset")
+        outcome = rights_queue.handle_asset_reply(asset, **data)
+        asset.refresh_from_db(fields=["rights_state"])
+        return Response({"outcome": outcome, "rights_state": asset.rights_state})
 
 
 # -- product tags and suggestions ----------------------------------------------------------
@@ -340,7 +439,7 @@ class ProductTagSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if (attrs.get("x") is None) != (attrs.get("y") is None):
-            raise ValidationError({"x": "a hotspot needs both x and y"})
+            raise ValidationError({"x": gettext("a hotspot needs both x and y")})
         return attrs
 
 

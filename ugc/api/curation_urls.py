@@ -5,6 +5,8 @@ from ugc.api import curation
 urlpatterns = [
     path("assets/search", curation.AssetSearchView.as_view(), name="asset-search"),
     path("assets/moderate", curation.ModerateView.as_view(), name="asset-moderate"),
+    path("assets/tag", curation.BulkTagView.as_view(), name="asset-bulk-tag"),
+    path("assets/request-rights", curation.BulkRightsView.as_view(), name="asset-bulk-rights"),
     path("assets/suggestions", curation.SuggestionsView.as_view(), name="asset-suggestions"),
     path("assets/<int:pk>/rights", curation.AssetRightsView.as_view(), name="asset-rights"),
     path("assets/<int:pk>/products", curation.AssetProductsView.as_view(), name="asset-products"),

@@ -6,7 +6,7 @@ import django_filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
-from config.api.filters import IsoDateTimeFilter
+from core.api.filters import IsoDateTimeFilter
 from ugc import selectors
 from ugc.models import Asset, MediaType, ModerationState, Platform, ProcessingState, RightsState
 
@@ -58,6 +58,12 @@ class AssetFilter(django_filters.FilterSet):
 
     def filter_creator_handle(self, queryset, name, value):
         return queryset.filter(creator__handle=value.strip().lstrip("@").lower())
+
+
+def asks_for_moderation_state(params) -> bool:
+    """Whether a request filters on moderation state: search shows rejected assets
+    only then (a coordinator looking at what was rejected)."""
+    return any(value.strip() for value in params.getlist("moderation_state"))
 
 
 # Public ordering name -> the annotated sort key (ugc.selectors.with_sort_keys).

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commerce.models import Product
-from config.api.permissions import IsAnalyst, IsCoordinator
+from core.api.permissions import IsAnalyst, IsCoordinator
 from ugc import selectors
 from ugc.api.serializers import AssetScoreSerializer
 from ugc.models import Gallery, Platform
@@ -103,7 +103,8 @@ def _reasons(asset, score, relevance_reason: str | None) -> list[str]:
         reasons.append("not shown in a gallery yet: its click-through is the prior's")
     if score.engagement_rate is not None:
         reasons.append(f"engagement rate {score.engagement_rate:.2%} on {asset.source_platform}")
-    reasons.append(f"quality {score.quality:.2f}, freshness {score.freshness:.2f}")
+    quality = "not measured" if score.quality is None else f"{score.quality:.2f}"
+    reasons.append(f"quality {quality}, freshness {score.freshness:.2f}")
     return reasons
 
 
@@ -191,7 +192,7 @@ class GalleryCandidatesView(APIView):
         gallery = get_object_or_404(Gallery, pk=pk)
         shown = selectors.gallery_assets(gallery).values("pk")
         ids = (
-            selectors.publishable_assets()
+            selectors.publishable_assets(site=gallery.site)
             .exclude(pk__in=shown)
             .order_by("-score__score", "-pk")
             .values_list("pk", flat=True)[:limit]

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
-from ugc.models import Asset, ContentCategory, Creator, MediaType, Platform, Rendition
+from ugc.models import (
+    Asset,
+    ContentCategory,
+    Creator,
+    GrantMethod,
+    LicensedUse,
+    MediaType,
+    Platform,
+    Rendition,
+    every_use,
+)
+from ugc.services.licences import LicenceTerms
+from ugc.territories import country_codes
 
 STATE_FIELDS = ("processing_state", "moderation_state", "rights_state")
 
@@ -87,12 +102,13 @@ class QualityField(serializers.JSONField):
 
 
 class ScorePartsSerializer(serializers.Serializer):
-    quality = serializers.FloatField()
+    """Null where the asset has no data for the part (it then weighs nothing)."""
+
+    quality = serializers.FloatField(allow_null=True)
     relevance = serializers.FloatField()
-    performance = serializers.FloatField()
-    social = serializers.FloatField()
+    performance = serializers.FloatField(allow_null=True)
+    social = serializers.FloatField(allow_null=True)
     freshness = serializers.FloatField()
-    diversity = serializers.FloatField()
 
 
 class AssetScoreSerializer(serializers.Serializer):
@@ -119,9 +135,9 @@ class AssetScoreSerializer(serializers.Serializer):
 
     @extend_schema_field(ScorePartsSerializer)
     def get_weights(self, score) -> dict:
-        from ugc.services.scoring import weights
+        from ugc.services.scoring import asset_weights
 
-        return weights()
+        return asset_weights(score)
 
 
 @extend_schema_field(
@@ -135,7 +151,8 @@ class AssetSerializer(serializers.ModelSerializer):
     # Null for an asset not yet categorised (the schema said a string: schemathesis).
     content_type = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     permalink = BlankableURLField(required=False, allow_blank=True, max_length=1000)
-    creator = CreatorSerializer(read_only=True)
+    # Null for an upload, which has no creator.
+    creator = CreatorSerializer(read_only=True, allow_null=True)
     renditions = RenditionSerializer(many=True, read_only=True)
     srcset = serializers.SerializerMethodField(
         help_text="Image renditions as ready-made srcset strings, one per format."
@@ -334,3 +351,82 @@ class ReprocessResponseSerializer(serializers.Serializer):
         child=serializers.IntegerField(), help_text="Assets queued for the pipeline again."
     )
     not_found = serializers.ListField(child=serializers.IntegerField())
+
+
+class ChoicesGivenOrNot(serializers.MultipleChoiceField):
+    """A multiple choice that a form leaving it out does not send as an empty list: DRF
+    reads an absent form field as [] (no checkbox ticked), which is not "left out"."""
+
+    def get_value(self, dictionary):
+        if self.field_name not in dictionary:
+            return empty
+        return super().get_value(dictionary)
+
+
+class RightsActionSerializer(serializers.Serializer):
+    """Request, grant, decline or revoke an asset's rights, with a grant's licence
+    terms. The API and the workspace's rights forms both validate through it."""
+
+    action = serializers.ChoiceField(choices=["request", "grant", "decline", "revoke"])
+    via = serializers.ChoiceField(
+        choices=GrantMethod.choices,
+        required=False,
+        help_text="How rights were granted (for grant).",
+    )
+    uses = ChoicesGivenOrNot(
+        choices=LicensedUse.choices,
+        required=False,
+        help_text="What the licence allows (for grant); every use when left out.",
+    )
+    territory = serializers.ListField(
+        child=serializers.CharField(max_length=10),
+        required=False,
+        max_length=250,
+        help_text="ISO 3166 alpha-2 country codes (for grant); worldwide when empty.",
+    )
+    expires_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        input_formats=["iso-8601", "%Y-%m-%d"],
+        help_text="The end of the licence's term (for grant); none when left out.",
+    )
+    paid_use = serializers.BooleanField(
+        default=True, help_text="Whether paid media (ads) may use it (for grant)."
+    )
+    credit_required = serializers.BooleanField(
+        default=False, help_text="Whether every use must credit the creator (for grant)."
+    )
+    message = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text="The request's text; drafted from the template when left out.",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate_uses(self, value):
+        if not value:
+            raise serializers.ValidationError(gettext("a licence allows at least one use"))
+        return sorted(value)
+
+    def validate_territory(self, value):
+        return country_codes(value)
+
+    def validate_expires_at(self, value):
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError(gettext("a grant cannot expire in the past"))
+        return value
+
+    def validate(self, attrs):
+        if attrs["action"] == "grant":
+            if not attrs.get("via"):
+                how = gettext("say how rights were granted")
+                raise serializers.ValidationError({"via": how})
+            attrs["terms"] = LicenceTerms(
+                uses=attrs.get("uses") or every_use(),
+                territory=attrs.get("territory") or [],
+                ends_at=attrs.get("expires_at"),
+                paid_use=attrs["paid_use"],
+                credit_required=attrs["credit_required"],
+            )
+        return attrs

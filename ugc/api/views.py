@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,8 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from config.api.permissions import IsCoordinator
-from config.api.schema import problem_response
+from core.api.permissions import IsCoordinator
+from core.api.schema import problem_response
 from ugc import selectors
 from ugc.api.curation import SEARCH_PARAMETERS, search_hits, wants_search
 from ugc.api.filters import AssetFilter, AssetOrdering
@@ -26,11 +25,9 @@ from ugc.api.serializers import (
     UploadResponseSerializer,
     UploadSerializer,
 )
-from ugc.api.uploads import use_capped_uploads
-from ugc.ingest.items import AssetInput
+from ugc.ingest.uploads import ingest_uploads, upload_item, use_capped_uploads
 from ugc.models import Asset
 from ugc.services import assets as asset_services
-from ugc.services import ingest as ingest_services
 from ugc.services import pipeline
 
 
@@ -118,45 +115,9 @@ class AssetViewSet(GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         files = data.pop("files")
-        item = AssetInput(
-            platform=data["platform"],
-            caption=data.get("caption", ""),
-            creator_handle=data.get("creator_handle", ""),
-            creator_name=data.get("creator_name", ""),
-            permalink=data.get("permalink", ""),
-            posted_at=data.get("posted_at"),
-            platform_id=data.get("platform_id", ""),
-            language=data.get("language", ""),
-            content_type=data.get("content_type", ""),
-            product_skus=_split(data.get("product_skus", [])),
-            product_line_slugs=_split(data.get("product_lines", [])),
-            tags=_split(data.get("tags", [])),
-            alt_text=data.get("alt_text", ""),
+        results = ingest_uploads(
+            files, upload_item(data), actor=request.user, note="uploaded through the API"
         )
-        results = []
-        for upload in files:
-            if getattr(upload, "oversize", False):
-                results.append(
-                    {
-                        "filename": upload.name,
-                        "status": "failed",
-                        "asset_id": None,
-                        "reason": f"file is over the {settings.UGC_MAX_UPLOAD_BYTES:,}-byte limit",
-                        "warnings": [],
-                    }
-                )
-                continue
-            outcome = ingest_services.ingest(
-                item,
-                file=upload,
-                filename=upload.name,
-                content_type=getattr(upload, "content_type", "") or "",
-                actor=request.user,
-                note="uploaded through the API",
-            )
-            result = {"filename": upload.name, **outcome.as_dict()}
-            result.pop("changed")
-            results.append(result)
         counts = {key: 0 for key in ("created", "updated", "duplicate", "failed")}
         for result in results:
             counts[result["status"]] += 1
@@ -204,13 +165,3 @@ class AssetViewSet(GenericViewSet):
             {"asset_ids": ids, "not_found": [pk for pk in wanted if pk not in found]},
             status=202,
         )
-
-
-def _split(values: list[str]) -> list[str]:
-    """Repeated fields or one comma-separated field, duplicates dropped."""
-    seen: dict[str, None] = {}
-    for value in values:
-        for part in value.split(","):
-            if part.strip():
-                seen.setdefault(part.strip(), None)
-    return list(seen)

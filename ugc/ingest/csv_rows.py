@@ -18,20 +18,19 @@ Columns (header names are case-insensitive; aliases in brackets):
 Required: `caption`, `creator`, `platform` (optional when the importer is told a
 default platform), and `file` or `url`. A row needs a file, a URL or a platform id.
 
-Encodings: UTF-8 (with or without a BOM), UTF-16 with a BOM, else Windows-1252.
-A cell that a spreadsheet would run as a formula (`=...`, or `+`, `-`, `@`
-followed by a function call or a DDE `cmd|...`) refuses its row: the row is
-reported as failed, naming the column.
+The file is read by `core.csvio` (the reader commerce's imports use too):
+UTF-8 (with or without a BOM), UTF-16 with a BOM, else Windows-1252; comma or
+semicolon separated. A cell is data: a caption starting with "@handle" or "="
+is kept as written (CSV exports neutralise formulas when they write them).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from core.csvio import CsvError, open_table
 from ugc.ingest.items import AssetInput, ParsedItem, SourceError, count, parse_time, split_list
 
 ALIASES = {
@@ -70,43 +69,6 @@ ALIASES = {
 }
 METRICS = ("likes", "comments", "shares", "views")
 
-# "=anything", a leading tab/CR (some spreadsheets strip it, then evaluate), or
-# "+", "-", "@" followed by arithmetic and then a name called like a function or a
-# DDE target: "@SUM(", "-2+3+cmd|". "@ann loves it" and "- great (really)" pass.
-FORMULA = re.compile(r"^(?:[=\t\r]|[+\-@][\d\s.+\-*/^&,()]*[A-Za-z_][\w.]*\s*[(|])")
-
-SNIFF_CHUNK = 64 * 1024
-
-
-def detect_encoding(path: Path) -> str:
-    """The encoding the whole file decodes with; reads in chunks, never the whole file."""
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8-sig", "cp1252"]
-    for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as handle:
-                while chunk := handle.read(SNIFF_CHUNK):
-                    if b"\x00" in chunk and encoding != "utf-16":
-                        raise SourceError("this is not a text CSV (it contains NUL bytes)")
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise SourceError("the CSV is neither UTF-8 nor Windows-1252 text; save it as UTF-8")
-
-
-def _formula_column(row: dict[str, str]) -> str | None:
-    for column, value in row.items():
-        if value and FORMULA.match(value):
-            return column
-    return None
-
 
 def parse_csv(path: Path | str, *, default_platform: str = "") -> Iterator[ParsedItem]:
     """One ParsedItem per data row, keyed "row N" (N counts data rows from 1).
@@ -114,44 +76,40 @@ def parse_csv(path: Path | str, *, default_platform: str = "") -> Iterator[Parse
     Raises SourceError before the first row when the file as a whole is unusable.
     """
     path = Path(path)
-    encoding = detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle)
+    try:
+        table = open_table(path)
+    except CsvError as exc:
+        raise SourceError(f"the CSV cannot be read: {exc}") from None
+    columns = [ALIASES.get(name.lower().replace(" ", "_"), "") for name in table.headers]
+    present = set(columns)
+    missing = [name for name in ("caption", "creator") if name not in present]
+    if "platform" not in present and not default_platform:
+        missing.append("platform")
+    if not present & {"file", "url"}:
+        missing.append("file or url")
+    if missing:
+        raise SourceError(
+            f"missing required column(s): {', '.join(missing)} "
+            f"(found: {', '.join(h for h in table.headers if h) or 'none'})"
+        )
+    records = table.records()
+    next(records, None)  # the header
+    number = 0
+    while True:
         try:
-            header = next(reader)
+            cells = next(records)
         except StopIteration:
-            raise SourceError("the CSV is empty: no header row") from None
+            return
         except csv.Error as exc:
-            raise SourceError(f"the CSV header cannot be read: {exc}") from None
-        columns = [ALIASES.get(name.strip().lower().replace(" ", "_"), "") for name in header]
-        present = set(columns)
-        missing = [name for name in ("caption", "creator") if name not in present]
-        if "platform" not in present and not default_platform:
-            missing.append("platform")
-        if not present & {"file", "url"}:
-            missing.append("file or url")
-        if missing:
-            raise SourceError(
-                f"missing required column(s): {', '.join(missing)} "
-                f"(found: {', '.join(h for h in header if h) or 'none'})"
-            )
-        number = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                number += 1
-                yield ParsedItem(
-                    f"row {number}", error=f"row {number}: unreadable, rest not read ({exc})"
-                )
-                return
             number += 1
-            if not any(cell.strip() for cell in cells):
-                number -= 1  # blank lines are not rows
-                continue
-            yield _row(number, columns, cells, path.parent, default_platform)
+            yield ParsedItem(
+                f"row {number}", error=f"row {number}: unreadable, rest not read ({exc})"
+            )
+            return
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are not rows
+        number += 1
+        yield _row(number, columns, cells, path.parent, default_platform)
 
 
 def _row(
@@ -163,13 +121,6 @@ def _row(
             key, error=f"{key}: {len(cells)} cells but only {len(columns)} columns in the header"
         )
     row = {column: cell.strip() for column, cell in zip(columns, cells, strict=False) if column}
-    formula = _formula_column(row)
-    if formula:
-        return ParsedItem(
-            key,
-            error=f"{key}: column {formula} looks like a spreadsheet formula "
-            f"({row[formula][:30]!r}); refused",
-        )
     try:
         posted_at = parse_time(row["posted_at"]) if row.get("posted_at") else None
     except (ValueError, OverflowError, OSError) as exc:

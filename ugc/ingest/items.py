@@ -149,7 +149,8 @@ class ParsedItem:
 
     key: str
     input: AssetInput | None = None
-    error: str = ""
+    error: str = ""  # in English
+    message: dict | None = None  # the error to translate, where written so (core/reasons.py)
 
 
 def media_kind(name: str) -> tuple[str, str] | None:

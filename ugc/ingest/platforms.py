@@ -29,7 +29,7 @@ def load_json(path: Path | str) -> Any:
 def detect_kind(document: Any) -> str:
     """'instagram' or 'tiktok' from a parsed export's shape."""
     data = document.get("data") if isinstance(document, dict) else None
-    if isinstance(data, dict) and "videos" in data:
+    if isinstance(data, dict):  # TikTok's data is an object; Instagram's a list
         return "tiktok"
     if isinstance(document, dict | list):
         return "instagram"
@@ -52,19 +52,51 @@ def _id(value: Any) -> str:
 
 
 def instagram_items(document: Any) -> list[Any]:
-    """The media list of a Graph API answer: {"data": [...], "paging": ...}, a list, or one."""
+    """The media list of a Graph API answer.
+
+    {"data": [...], "paging": ...} (a user's media, tags, stories, hashtag
+    search, carousel children), a bare list, one media object, a user's
+    {"mentioned_media": {...}} or {"business_discovery": {"media": {"data": [...]}}}.
+    """
+    _refuse_error_answer(document, "Instagram Graph API")
     if isinstance(document, list):
         return document
     if isinstance(document, dict):
+        if isinstance(document.get("mentioned_media"), dict):
+            return [document["mentioned_media"]]
+        discovery = document.get("business_discovery")
+        if isinstance(discovery, dict):
+            media = discovery.get("media")
+            if not isinstance(media, dict) or "data" not in media:
+                raise SourceError(
+                    "business_discovery has no media: ask the Graph API for the "
+                    "business_discovery.username(...){media{...}} field"
+                )
+            return instagram_items(media)
         if "data" in document:
             if not isinstance(document["data"], list):
                 raise SourceError('"data" must be a list of media objects')
             return document["data"]
-        if "id" in document:
+        if "id" in document and "media_type" in document:
             return [document]
     raise SourceError(
-        'expected Instagram Graph API media: {"data": [{"id": ..., "media_type": ...}], '
-        '"paging": {...}}'
+        'expected Instagram Graph API media: {"data": [{"id": ..., "media_type": ..., '
+        '"media_url": ...}], "paging": {...}}, {"mentioned_media": {...}} or '
+        '{"business_discovery": {"media": {"data": [...]}}}'
+    )
+
+
+def _refuse_error_answer(document: Any, platform: str) -> None:
+    """An API error saved as the export: name the platform's error, not a shape problem."""
+    error = document.get("error") if isinstance(document, dict) else None
+    if not isinstance(error, dict) or error.get("code") == "ok":  # TikTok's success
+        return
+    code = error.get("code")
+    kind = _text(error.get("type"))
+    what = ", ".join(str(part) for part in (code, kind) if part not in (None, ""))
+    message = _text(error.get("message")) or "no message"
+    raise SourceError(
+        f"this is a {platform} error response, not an export ({what}): {message[:300]}"
     )
 
 
@@ -107,7 +139,16 @@ def _instagram_media(index: int, media: Any) -> Iterator[ParsedItem]:
         children = media.get("children")
         children = children.get("data") if isinstance(children, dict) else None
         if not isinstance(children, list) or not children:
-            yield ParsedItem(key, error=f"{where}.children.data: a carousel needs its children")
+            cover = _text(media.get("media_url"))
+            if cover:
+                # Without its children, the album's media_url is its first picture.
+                yield _instagram_item(key, where, "IMAGE", media_id, cover, common)
+            else:
+                yield ParsedItem(
+                    key,
+                    error=f"{where}: a carousel with neither children nor media_url: "
+                    "ask the Graph API for children{id,media_type,media_url}",
+                )
             return
         for position, child in enumerate(children):
             child_where = f"{where}.children.data.{position}"
@@ -136,6 +177,15 @@ def _instagram_item(key, where, media_type, media_id, media_url, common) -> Pars
             error=f"{where}.media_type: expected IMAGE, VIDEO or CAROUSEL_ALBUM, "
             f"got {media_type!r}",
         )
+    if not media_url:
+        # Hashtag recent_media answers hold only id, type and counts: nothing to show
+        # or download, and no later import of this answer would bring the media.
+        return ParsedItem(
+            key,
+            error=f"{where}.media_url: missing, so there is no media to import (the "
+            "answer was requested without the media_url field; hashtag recent_media "
+            "gives only id, media_type and counts)",
+        )
     item = AssetInput(
         **common,
         platform_id=media_id,
@@ -158,6 +208,7 @@ def parse_tiktok(document: Any) -> Iterator[ParsedItem]:
     their size, duration, cover image and embed link) unless an item carries a
     `video_url` or `download_url`, which is then downloaded.
     """
+    _refuse_error_answer(document, "TikTok API")
     data = document.get("data") if isinstance(document, dict) else None
     videos = data.get("videos") if isinstance(data, dict) else None
     if not isinstance(videos, list):

@@ -1,6 +1,6 @@
 """Pure media code: sniffing, decoding, renditions, hashes, measures, video.
 
-No Django imports here (DESIGN.md §2): the pipeline service in
+No Django imports here (docs/architecture.md, the layers): the pipeline service in
 ugc/services/pipeline.py passes settings in as arguments, so this package is
 fast to test and easy to benchmark on its own.
 """

@@ -24,10 +24,11 @@ import io
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from PIL import Image, ImageCms, ImageFile, features
 
-from ugc.media.errors import MediaRejected
+from ugc.media.errors import MediaRejected, gettext_noop
 from ugc.media.sniff import Sniffed
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is refused, never half-decoded
@@ -213,15 +214,53 @@ class Picture:
         return self._cache[width]
 
 
+def check_header(file: BinaryIO, image_format: str, *, max_pixels: int) -> None:
+    """MediaRejected when the image's header is unreadable or gives it more than
+    `max_pixels`: read from the header alone, no pixel decoded (a first look at an
+    upload; open_picture decodes it later, in the pipeline)."""
+    if image_format in ("heif", "avif"):
+        _register_heif()
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            with Image.open(file, formats=PILLOW_FORMATS[image_format]) as im:
+                width, height = im.size
+    except Image.DecompressionBombError:
+        raise MediaRejected(
+            gettext_noop(
+                "The image is over the limit of %(limit)s megapixels; refused as a possible "
+                "decompression bomb."
+            ),
+            code="too_many_pixels",
+            limit=round(max_pixels / 1e6),
+        ) from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise MediaRejected(
+            gettext_noop("The image header cannot be read: %(error)s"),
+            code="corrupt",
+            error=str(exc),
+        ) from None
+    _check_pixels(width, height, max_pixels)
+
+
 def _check_pixels(width: int, height: int, max_pixels: int) -> None:
     if width <= 0 or height <= 0:
-        raise MediaRejected("The image header gives it no width or height.", code="corrupt")
+        raise MediaRejected(
+            gettext_noop("The image header gives it no width or height."), code="corrupt"
+        )
     if width * height > max_pixels:
         raise MediaRejected(
-            f"The image is {width}x{height} ({width * height / 1e6:.1f} megapixels), over the "
-            f"limit of {max_pixels / 1e6:.0f} megapixels; refused as a possible "
-            "decompression bomb.",
+            gettext_noop(
+                "The image is %(width)sx%(height)s (%(megapixels)s megapixels), over the limit "
+                "of %(limit)s megapixels; refused as a possible decompression bomb."
+            ),
             code="too_many_pixels",
+            width=width,
+            height=height,
+            megapixels=float(f"{width * height / 1e6:.1f}"),
+            limit=round(max_pixels / 1e6),
         )
 
 
@@ -235,7 +274,11 @@ def open_picture(
 ) -> Picture:
     """Decode `data` once, no wider than `target_width` (never upscaled), or MediaRejected."""
     if sniffed.kind != "image":
-        raise MediaRejected(f"{sniffed.label} is not a still image.", code="unsupported_format")
+        raise MediaRejected(
+            gettext_noop("%(label)s is not a still image."),
+            code="unsupported_format",
+            label=sniffed.label,
+        )
     if sniffed.format in ("heif", "avif"):
         _register_heif()
     Image.MAX_IMAGE_PIXELS = max_pixels  # Pillow's own bomb check, at open
@@ -281,23 +324,47 @@ def open_picture(
         raise
     except Image.DecompressionBombError as exc:
         claimed = re.search(r"\((\d+) pixels\)", str(exc))
-        size = f" (its header says {int(claimed[1]) / 1e6:,.0f} megapixels)" if claimed else ""
+        limit = round(max_pixels / 1e6)
+        if not claimed:
+            raise MediaRejected(
+                gettext_noop(
+                    "The image is over the limit of %(limit)s megapixels; refused as a possible "
+                    "decompression bomb."
+                ),
+                code="too_many_pixels",
+                limit=limit,
+            ) from exc
         raise MediaRejected(
-            f"The image is over the limit of {max_pixels / 1e6:.0f} megapixels{size}; refused "
-            "as a possible decompression bomb.",
+            gettext_noop(
+                "The image is over the limit of %(limit)s megapixels (its header says "
+                "%(claimed)s megapixels); refused as a possible decompression bomb."
+            ),
             code="too_many_pixels",
+            limit=limit,
+            claimed=round(int(claimed[1]) / 1e6),
         ) from exc
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
         # Pillow reports damaged data through any of these; name the problem.
         detail = re.sub(r"\s*<_io\.\w+ object at 0x[0-9a-f]+>", "", str(exc)) or type(exc).__name__
         if "truncated" in detail.lower():
-            reason = f"The {label} file is truncated: its data ends before the image does."
-        else:
-            reason = f"The {label} file is corrupt and cannot be decoded ({detail})."
-        raise MediaRejected(reason, code="corrupt") from exc
+            raise MediaRejected(
+                gettext_noop(
+                    "The %(label)s file is truncated: its data ends before the image does."
+                ),
+                code="corrupt",
+                label=label,
+            ) from exc
+        raise MediaRejected(
+            gettext_noop("The %(label)s file is corrupt and cannot be decoded (%(error)s)."),
+            code="corrupt",
+            label=label,
+            error=detail,
+        ) from exc
     except MemoryError as exc:
         raise MediaRejected(
-            f"The {label} image needs more memory to decode than a worker has.", code="too_large"
+            gettext_noop("The %(label)s image needs more memory to decode than a worker has."),
+            code="too_large",
+            label=label,
         ) from exc
 
     # An RGB photo in another colour space (an iPhone's Display P3) is converted after

@@ -2,7 +2,8 @@
 
 - `priors`: Beta priors for click-through and conversion rates, fitted per group
   (platform x product line) by the method of moments, and the posteriors.
-- `parts`: each part of the score mapped to 0..1 over arrays, and their weighted sum.
+- `parts`: each part of the score mapped to 0..1 over arrays (NaN: no data), and their
+  weighted mean over the parts with data.
 - `ordering`: Thompson sampling with a seeded generator per gallery and time bucket,
   exploration slots, pins, and the diversity re-rank.
 
@@ -10,4 +11,4 @@ Everything works on whole arrays, so a full rescoring of the library is a few
 vectorised passes (bench/scoring.py).
 """
 
-MODEL_VERSION = "score-v1"
+MODEL_VERSION = "score-v2"

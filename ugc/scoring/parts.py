@@ -1,7 +1,8 @@
 """The parts of an asset's score, each mapped to 0..1 over whole arrays, and their sum.
 
-A part with no data is neutral (0.5 where "average" is meaningful), so an asset is
-neither buried nor lifted for what nobody has measured yet.
+A part with no data is NaN, and the score is the weighted mean of the parts that have
+data (their weights spread over them), so an asset is neither buried nor lifted for
+what nobody has measured yet.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-PARTS = ("quality", "relevance", "performance", "social", "freshness", "diversity")
+PARTS = ("quality", "relevance", "performance", "social", "freshness")
 
 # Median engagement rate per post (engagements / impressions), Rival IQ as cited in
-# KPIS.md. They differ a hundredfold, so an asset is compared with its own platform's.
+# the KPIs page (docs/subsystems/kpis.md). They differ a hundredfold, so an asset is
+# compared with its own platform's.
 ENGAGEMENT_BENCHMARKS: dict[str, float] = {
     "facebook": 0.0006,
     "instagram": 0.0047,
@@ -22,14 +24,17 @@ ENGAGEMENT_BENCHMARKS: dict[str, float] = {
     "x": 0.00035,
 }
 
-# Grid and carousel tiles are square to 4:5 portrait; further from that, more is cropped.
-ASPECT_RANGE = (0.8, 1.0)
 # A tag a person made (or an import carried) is certain; a suggestion counts by its
 # confidence (the cosine similarity of asset and product embeddings).
 LINE_ONLY_RELEVANCE = 0.6  # tagged with a product line but no product
-NEAR_DUPLICATE_DIVERSITY = 0.5
-# Rates against the library's: three times the average maps to 0.9, a third to 0.1.
+# Revenue per impression against the library's: three times the average maps to 0.9.
 RATE_SHARPNESS = 2.0
+# The performance part takes the rates at this quantile of their posteriors: an asset
+# with little traffic has a wide posterior and so a low cautious rate, and earns its
+# place by evidence (gallery ordering's exploration shows it enough to gather some).
+CAUTIOUS_QUANTILE = 0.2
+# The library's average order value counts as this many orders in an asset's own.
+ORDER_VALUE_PRIOR_ORDERS = 1.0
 
 
 def relative(value: np.ndarray, reference: float, sharpness: float = 1.0) -> np.ndarray:
@@ -42,24 +47,10 @@ def relative(value: np.ndarray, reference: float, sharpness: float = 1.0) -> np.
     return ratio / (ratio + 1.0)
 
 
-def aspect_fit(width: np.ndarray, height: np.ndarray) -> np.ndarray:
-    """1 inside the range of tile shapes, falling off with the log of the distance."""
-    width = np.asarray(width, dtype=np.float64)
-    height = np.asarray(height, dtype=np.float64)
-    known = (width > 0) & (height > 0)
-    ratio = np.where(known, width / np.where(known, height, 1.0), 1.0)
-    low, high = ASPECT_RANGE
-    distance = np.where(
-        ratio < low, np.log(low / ratio), np.where(ratio > high, np.log(ratio / high), 0.0)
-    )
-    return np.where(known, np.exp(-2.0 * distance), 0.5)
-
-
-def quality(quality_score: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.ndarray:
-    """The pipeline's measures (resolution, sharpness, exposure, contrast, colour), 85 %,
-    and how well the shape fits a gallery tile, 15 %. Unmeasured: neutral."""
-    measured = np.nan_to_num(np.asarray(quality_score, dtype=np.float64), nan=0.5)
-    return 0.85 * measured + 0.15 * aspect_fit(width, height)
+def quality(quality_score: np.ndarray) -> np.ndarray:
+    """The pipeline's quality score (resolution, sharpness, exposure, contrast, colour)
+    as it is: the one quality number. NaN where it was never measured."""
+    return np.asarray(quality_score, dtype=np.float64)
 
 
 def relevance(product_tag_strength: np.ndarray, line_tag_strength: np.ndarray) -> np.ndarray:
@@ -69,22 +60,40 @@ def relevance(product_tag_strength: np.ndarray, line_tag_strength: np.ndarray) -
     return np.clip(np.maximum(product, LINE_ONLY_RELEVANCE * line), 0.0, 1.0)
 
 
-def performance(
-    ctr_mean: np.ndarray,
-    conversion_mean: np.ndarray,
+def cautious_rate(alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """The rate at CAUTIOUS_QUANTILE of its Beta posterior."""
+    # Imported when first scored: scipy.stats costs 1-2 s (5-7 s on a loaded machine) at
+    # every process start (web, worker, manage.py), most of which never score.
+    from scipy.stats import beta as beta_distribution
+
+    return beta_distribution.ppf(CAUTIOUS_QUANTILE, alpha, beta)
+
+
+def cautious_revenue_per_impression(
+    ctr: tuple[np.ndarray, np.ndarray],
+    conversion: tuple[np.ndarray, np.ndarray],
     revenue: np.ndarray,
-    impressions: np.ndarray,
-    library: Mapping[str, float],
+    conversions: np.ndarray,
+    library_order_value: float,
 ) -> np.ndarray:
-    """Posterior click-through (50 %) and conversion per click (30 %) against the
-    library's averages, and attributed revenue per impression (20 %), shrunk towards
-    nothing for assets with few impressions."""
-    ctr_part = relative(ctr_mean, library["ctr"], RATE_SHARPNESS)
-    conversion_part = relative(conversion_mean, library["conversion"], RATE_SHARPNESS)
-    impressions = np.asarray(impressions, dtype=np.float64)
-    per_impression = np.asarray(revenue, dtype=np.float64) / (impressions + library["strength"])
-    revenue_part = relative(per_impression, library["revenue_per_impression"], RATE_SHARPNESS)
-    return 0.5 * ctr_part + 0.3 * conversion_part + 0.2 * revenue_part
+    """Clicks per impression x orders per click x value per order, each rate at its
+    cautious quantile and the order value shrunk towards the library's."""
+    revenue = np.asarray(revenue, dtype=np.float64)
+    orders = np.asarray(conversions, dtype=np.float64)
+    prior = ORDER_VALUE_PRIOR_ORDERS
+    order_value = (revenue + prior * library_order_value) / (orders + prior)
+    return cautious_rate(*ctr) * cautious_rate(*conversion) * order_value
+
+
+def performance(per_impression: np.ndarray, library_per_impression: float) -> np.ndarray:
+    """Cautious revenue per impression against the library's average revenue per
+    impression: 0.5 for an asset proven as good as the average, towards 1 far above.
+    An asset with a lucky click and no orders stays low; one that has sold a lot with
+    average rates is near the middle, above every unproven one. NaN while the library
+    has no revenue at all to compare with."""
+    if library_per_impression <= 0:
+        return np.full(np.shape(per_impression), np.nan)
+    return relative(per_impression, library_per_impression, RATE_SHARPNESS)
 
 
 def engagement_ratio(
@@ -102,20 +111,15 @@ def engagement_ratio(
 
 
 def social(ratio: np.ndarray) -> np.ndarray:
-    """0.5 at the platform's median, towards 1 far above; neutral without data."""
+    """0.5 at the platform's median, towards 1 far above; NaN without engagement data."""
     ratio = np.asarray(ratio, dtype=np.float64)
-    return np.where(np.isnan(ratio), 0.5, relative(np.nan_to_num(ratio), 1.0))
+    return np.where(np.isnan(ratio), np.nan, relative(np.nan_to_num(ratio), 1.0))
 
 
 def freshness(age_days: np.ndarray, half_life_days: float) -> np.ndarray:
     """1 when new, halving every half-life: a bounded boost (its weight bounds it)."""
     age = np.maximum(np.asarray(age_days, dtype=np.float64), 0.0)
     return np.exp2(-age / max(half_life_days, 1e-9))
-
-
-def diversity(is_near_duplicate: np.ndarray) -> np.ndarray:
-    """A near-duplicate of an older asset adds less; ordering spreads the rest."""
-    return np.where(np.asarray(is_near_duplicate, dtype=bool), NEAR_DUPLICATE_DIVERSITY, 1.0)
 
 
 def normalised_weights(weights: Mapping[str, float]) -> dict[str, float]:
@@ -130,10 +134,23 @@ def normalised_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return {name: weights.get(name, 0.0) / total for name in PARTS}
 
 
-def combine(parts: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
-    """The weighted mean of the parts: the one score, 0..1."""
+def row_weights(parts: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> dict:
+    """Each part's weight per row, spread over the parts that have data (not NaN) in
+    that row: a part nobody measured neither lifts nor buries the asset."""
     normal = normalised_weights(weights)
-    total = np.zeros_like(np.asarray(parts[PARTS[0]], dtype=np.float64))
+    shape = np.shape(parts[PARTS[0]])
+    given = {
+        name: np.where(np.isnan(parts[name]), 0.0, normal[name]) * np.ones(shape) for name in PARTS
+    }
+    total = sum(given.values())
+    safe = np.where(total > 0, total, 1.0)
+    return {name: given[name] / safe for name in PARTS}
+
+
+def combine(parts: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
+    """The weighted mean of the parts that have data: the one score, 0..1."""
+    spread = row_weights(parts, weights)
+    total = np.zeros(np.shape(parts[PARTS[0]]))
     for name in PARTS:
-        total += normal[name] * parts[name]
+        total += spread[name] * np.nan_to_num(np.asarray(parts[name], dtype=np.float64))
     return total

@@ -3,7 +3,7 @@
 The embedding column has no fixed dimension so that models of different
 sizes can coexist; pgvector indexes need one, so each model gets an HNSW
 index over `vector::vector(N)`. Queries must use the same expression and the
-same `model = ...` condition for the planner to use it (ugc/search/query.py).
+same `model = ...` condition for the planner to use it (ugc/selectors/search.py).
 The exact scan of a selective filter probes the (asset_id) btree instead.
 
 Tried and left out: a covering btree (asset_id) INCLUDE (vector) for that

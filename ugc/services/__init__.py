@@ -1,4 +1,4 @@
-"""Every write to the library goes through these functions (DESIGN.md §2).
+"""Every write to the library goes through these functions (docs/architecture.md, the layers).
 
 - assets.py: metadata edits, state transitions, creators, the audit trail
 - pipeline.py: the media pipeline's steps and their scheduling

@@ -7,11 +7,14 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from core.effects import after_commit
 from ugc.captions import normalise_handle, parse_hashtags, parse_mentions
 from ugc.models import Asset, AuditEntry, Creator
 
 logger = logging.getLogger(__name__)
+
 
 # Edits to these change what search and suggestions see.
 SEARCHED_FIELDS = frozenset({"caption", "alt_text", "tags", "creator", "language"})
@@ -90,26 +93,77 @@ def update_metadata(asset: Asset, *, actor=None, **fields) -> dict[str, list]:
 
 @transaction.atomic
 def transition(
-    asset: Asset, field: str, new_state: str, *, actor=None, note: str = "", **extra_fields
+    asset: Asset,
+    field: str,
+    new_state: str,
+    *,
+    actor=None,
+    note: str = "",
+    action: str = "",
+    **extra_fields,
 ) -> Asset:
     """Move one of the asset's states, if the state machine allows it, with an audit entry.
 
     The row is locked first, so two concurrent transitions cannot both pass
-    the check on a stale state.
+    the check on a stale state. The entry holds every field it changed, old and new,
+    so the change can be told in words and undone (`action` names it; by default
+    "field:new_state").
     """
     locked = Asset.objects.select_for_update().get(pk=asset.pk)
-    old = getattr(locked, field)
-    locked.check_transition(field, new_state)
-    setattr(locked, field, new_state)
-    for name, value in extra_fields.items():
-        setattr(locked, name, value)
+    changes = _moved(locked, field, new_state, extra_fields)
     locked.save(update_fields=[field, *extra_fields, "updated_at"])
-    record(
-        locked, f"{field}:{new_state}", actor=actor, changes={field: [old, new_state]}, note=note
-    )
+    record(locked, action or f"{field}:{new_state}", actor=actor, changes=changes, note=note)
     for name in (field, *extra_fields, "updated_at"):
         setattr(asset, name, getattr(locked, name))
     return asset
+
+
+def transition_new(
+    assets: list[Asset], field: str, new_state: str, *, actor=None, note: str = "", **extra_fields
+) -> None:
+    """transition() for assets inserted by the current transaction, as they are in hand.
+
+    No other transaction can see such a row yet, so there is nothing to lock and
+    nothing newer to read: the state machine is checked on the objects, then one UPDATE
+    moves them all and one INSERT writes their audit entries (the same entries
+    transition() writes)."""
+    if not assets:
+        return
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):  # nothing here is caught to go on with
+        entries = []
+        for asset in assets:
+            changes = _moved(asset, field, new_state, extra_fields)
+            asset.updated_at = now
+            entries.append(
+                AuditEntry(
+                    asset=asset,
+                    actor=acting_user(actor),
+                    action=f"{field}:{new_state}",
+                    changes=changes,
+                    note=note,
+                )
+            )
+        Asset.objects.filter(pk__in=[asset.pk for asset in assets]).update(
+            **{field: new_state}, **extra_fields, updated_at=now
+        )
+        AuditEntry.objects.bulk_create(entries)
+
+
+def _moved(asset: Asset, field: str, new_state: str, extra_fields: dict) -> dict:
+    """Set the new state and fields on `asset` (the state machine permitting); the
+    changes, old and new, as the audit entry keeps them."""
+    old = getattr(asset, field)
+    asset.check_transition(field, new_state)
+    changes = {field: [old, new_state]}
+    for name, value in extra_fields.items():
+        model_field = Asset._meta.get_field(name)
+        before, after = plain_value(getattr(asset, model_field.attname)), plain_value(value)
+        if before != after:
+            changes[model_field.name] = [before, after]
+        setattr(asset, name, value)
+    setattr(asset, field, new_state)
+    return changes
 
 
 def upsert_creator(*, platform: str, handle: str, **fields) -> Creator | None:
@@ -148,4 +202,4 @@ def delete_asset(asset: Asset, *, actor=None) -> None:
         for file in renditions:
             file.storage.delete(file.name)
 
-    transaction.on_commit(remove_files)
+    after_commit(remove_files)

@@ -2,7 +2,7 @@
 rules, site keys and allowed origins.
 
 Each is a plain function inside one transaction. Saves and deletes of single rows
-reach the public cache through the model signals (ugc/gallery_cache.py, connected in
+reach the public cache through the model signals (ugc/delivery/cache.py, connected in
 ugc.apps); bulk writes send no signals, so those functions bump the gallery's cache
 version themselves, after commit, exactly as the signal receiver would.
 Bad input raises django's ValidationError keyed by the field at fault.
@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
-from ugc import gallery_cache
+from core.pages import MIN_CONTRAST, default_brand, hex_colour
 from ugc.captions import normalise_tag
+from ugc.delivery import cache as gallery_cache
 from ugc.models import (
     Asset,
     Gallery,
@@ -30,6 +32,7 @@ from ugc.models import (
     Site,
     new_publishable_key,
 )
+from ugc.territories import country_codes
 
 MAX_GALLERY_SIZE = 500
 MAX_PINS_AT_ONCE = 500
@@ -42,6 +45,10 @@ DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 def _invalid(name: str, message: str) -> ValidationError:
     return ValidationError({name: [message]})
+
+
+def _one_of(values) -> str:
+    return gettext("one of %(names)s") % {"names": ", ".join(values)}
 
 
 def _bump_after_commit(gallery_id: int) -> None:
@@ -59,12 +66,16 @@ def clean_origin(raw: str) -> str:
     if not match or len(text) > 300:
         raise _invalid(
             "allowed_origins",
-            f"{raw.strip()[:80]!r} is not an origin: scheme://host[:port], "
-            "http or https, with no path (e.g. https://shop.example.com)",
+            gettext(
+                "%(given)r is not an origin: scheme://host[:port], "
+                "http or https, with no path (e.g. https://shop.example.com)"
+            )
+            % {"given": raw.strip()[:80]},
         )
     scheme, host, port = match.group(1), match.group(2), match.group(4)
     if port is not None and not 0 < int(port) < 65536:
-        raise _invalid("allowed_origins", f"{raw.strip()[:80]!r} has a port out of range")
+        out = gettext("%(given)r has a port out of range") % {"given": raw.strip()[:80]}
+        raise _invalid("allowed_origins", out)
     if port is None or port == DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"
@@ -73,35 +84,97 @@ def clean_origin(raw: str) -> str:
 def clean_origins(origins) -> list[str]:
     cleaned = list(dict.fromkeys(clean_origin(o) for o in origins if o.strip()))
     if len(cleaned) > MAX_ORIGINS:
-        raise _invalid("allowed_origins", f"at most {MAX_ORIGINS} origins")
+        most = gettext("at most %(most)s origins") % {"most": MAX_ORIGINS}
+        raise _invalid("allowed_origins", most)
     return cleaned
 
 
 def _site_fields(name: str, domain: str, locale: str) -> dict:
     name, domain, locale = name.strip(), domain.strip().lower(), locale.strip()
     if not name or len(name) > 200:
-        raise _invalid("name", "a site needs a name of 1 to 200 characters")
+        raise _invalid("name", gettext("a site needs a name of 1 to 200 characters"))
     if not HOSTNAME.match(domain) or len(domain) > 255:
-        raise _invalid("domain", "a host name such as shop.example.com (no scheme, no path)")
+        host = gettext("a host name such as shop.example.com (no scheme, no path)")
+        raise _invalid("domain", host)
     if len(locale) > 16:
-        raise _invalid("locale", "at most 16 characters, e.g. en or de-CH")
+        raise _invalid("locale", gettext("at most 16 characters, e.g. en or de-CH"))
     return {"name": name, "domain": domain, "locale": locale or "en"}
 
 
+def site_countries(countries) -> list[str]:
+    """The countries a site serves, checked as a licence's territory is."""
+    try:
+        return country_codes(countries)
+    except ValidationError as exc:
+        raise _invalid("countries", exc.messages[0]) from exc
+
+
+def _colour(name: str, text: str) -> str:
+    if not text.strip():
+        return ""
+    try:
+        return hex_colour(text)
+    except ValueError as exc:
+        raise _invalid(name, str(exc)) from None
+
+
+def site_brand(brand_colour: str = "", brand_text_colour: str = "") -> dict:
+    """A site's upload page and e-mail colours, each blank (the settings' default) or
+    #rrggbb; refused when the text would be unreadable on the brand colour (WCAG's
+    4.5:1 for normal text), counting a blank one as the default it stands for."""
+    fields = {
+        "brand_colour": _colour("brand_colour", brand_colour),
+        "brand_text_colour": _colour("brand_text_colour", brand_text_colour),
+    }
+    brand = default_brand().with_colours(fields["brand_colour"], fields["brand_text_colour"])
+    try:
+        ratio = brand.contrast()
+    except ValueError:
+        return fields  # the settings' default is not a hex colour: nothing to measure
+    if ratio < MIN_CONTRAST:
+        at_fault = "brand_text_colour" if fields["brand_text_colour"] else "brand_colour"
+        raise _invalid(
+            at_fault,
+            gettext(
+                "text in %(text)s on %(colour)s has a contrast of %(ratio)s:1, too low to "
+                "read (WCAG asks at least %(minimum)s:1); choose a darker or lighter colour"
+            )
+            % {"text": brand.text_colour, "colour": brand.colour,
+               "ratio": f"{ratio:.2f}", "minimum": MIN_CONTRAST},
+        )  # fmt: skip
+    return fields
+
+
 @transaction.atomic
-def create_site(*, name: str, domain: str, allowed_origins=(), locale: str = "en") -> Site:
+def create_site(
+    *, name: str, domain: str, allowed_origins=(), locale: str = "en", countries=(),
+    brand_colour: str = "", brand_text_colour: str = "", require_upload_email: bool = False,
+) -> Site:  # fmt: skip
     """A new storefront with its own publishable key."""
     fields = _site_fields(name, domain, locale)
-    return Site.objects.create(**fields, allowed_origins=clean_origins(allowed_origins))
+    return Site.objects.create(
+        **fields,
+        **site_brand(brand_colour, brand_text_colour),
+        require_upload_email=bool(require_upload_email),
+        allowed_origins=clean_origins(allowed_origins),
+        countries=site_countries(countries),
+    )
 
 
 @transaction.atomic
-def update_site(site: Site, *, name: str, domain: str, allowed_origins, locale: str) -> Site:
-    fields = _site_fields(name, domain, locale)
+def update_site(
+    site: Site, *, name: str, domain: str, allowed_origins, locale: str, countries=(),
+    brand_colour: str = "", brand_text_colour: str = "", require_upload_email: bool = False,
+) -> Site:  # fmt: skip
+    fields = {**_site_fields(name, domain, locale), **site_brand(brand_colour, brand_text_colour)}
     for attr, value in fields.items():
         setattr(site, attr, value)
+    site.require_upload_email = bool(require_upload_email)
     site.allowed_origins = clean_origins(allowed_origins)
-    site.save()  # the signal moves the global version: cached site lookups are re-read
+    site.countries = site_countries(countries)
+    # The signal moves the global version: cached site lookups are re-read, and its
+    # galleries, whose assets depend on its countries, are rendered afresh.
+    site.save()
     return site
 
 
@@ -121,17 +194,18 @@ def _gallery_fields(*, slug, title, layout, size, ordering, product_page) -> dic
     try:
         validate_slug(slug)
     except ValidationError:
-        raise _invalid("slug", "letters, digits, hyphens or underscores") from None
+        raise _invalid("slug", gettext("letters, digits, hyphens or underscores")) from None
     if len(slug) > 100:
-        raise _invalid("slug", "at most 100 characters")
+        raise _invalid("slug", gettext("at most %(most)s characters") % {"most": 100})
     if len(title) > 200:
-        raise _invalid("title", "at most 200 characters")
+        raise _invalid("title", gettext("at most %(most)s characters") % {"most": 200})
     if layout not in GalleryLayout.values:
-        raise _invalid("layout", f"one of {', '.join(GalleryLayout.values)}")
+        raise _invalid("layout", _one_of(GalleryLayout.values))
     if ordering not in GalleryOrdering.values:
-        raise _invalid("ordering", f"one of {', '.join(GalleryOrdering.values)}")
+        raise _invalid("ordering", _one_of(GalleryOrdering.values))
     if not isinstance(size, int) or not 1 <= size <= MAX_GALLERY_SIZE:
-        raise _invalid("size", f"a whole number from 1 to {MAX_GALLERY_SIZE}")
+        most = {"most": MAX_GALLERY_SIZE}
+        raise _invalid("size", gettext("a whole number from 1 to %(most)s") % most)
     return {
         "slug": slug,
         "title": title.strip(),
@@ -147,7 +221,8 @@ def _saved(gallery: Gallery) -> Gallery:
         with transaction.atomic():
             gallery.save()
     except IntegrityError:
-        raise _invalid("slug", f"this site already has a gallery {gallery.slug!r}") from None
+        taken = gettext("this site already has a gallery %(slug)r") % {"slug": gallery.slug}
+        raise _invalid("slug", taken) from None
     return gallery
 
 
@@ -210,9 +285,10 @@ def pin_assets(gallery: Gallery, asset_ids) -> PinOutcome:
     is kept: it shows once it is. Running it twice adds nothing the second time."""
     ids = list(dict.fromkeys(int(i) for i in asset_ids))
     if not ids:
-        raise _invalid("ids", "select at least one asset")
+        raise _invalid("ids", gettext("select at least one asset"))
     if len(ids) > MAX_PINS_AT_ONCE:
-        raise _invalid("ids", f"at most {MAX_PINS_AT_ONCE} assets at once")
+        most = {"most": MAX_PINS_AT_ONCE}
+        raise _invalid("ids", gettext("at most %(most)s assets at once") % most)
     _locked(gallery)
     pinned = dict(GalleryPin.objects.filter(gallery=gallery).values_list("asset_id", "position"))
     existing = set(Asset.objects.filter(pk__in=ids).values_list("pk", flat=True))
@@ -221,9 +297,9 @@ def pin_assets(gallery: Gallery, asset_ids) -> PinOutcome:
     new_pins = []
     for asset_id in ids:
         if asset_id in pinned:
-            outcome.skipped.append({"id": asset_id, "reason": "already pinned"})
+            outcome.skipped.append({"id": asset_id, "reason": gettext("already pinned")})
         elif asset_id not in existing:
-            outcome.skipped.append({"id": asset_id, "reason": "no such asset"})
+            outcome.skipped.append({"id": asset_id, "reason": gettext("no such asset")})
         else:
             new_pins.append(GalleryPin(gallery=gallery, asset_id=asset_id, position=next_position))
             outcome.added.append(asset_id)
@@ -253,12 +329,13 @@ def reorder_pins(gallery: Gallery, asset_ids) -> None:
     _locked(gallery)
     pins = {pin.asset_id: pin for pin in GalleryPin.objects.filter(gallery=gallery)}
     if len(ids) != len(set(ids)):
-        raise _invalid("order", "names an asset twice")
+        raise _invalid("order", gettext("names an asset twice"))
     if set(ids) != set(pins):
         missing, extra = set(pins) - set(ids), set(ids) - set(pins)
-        detail = [f"missing {sorted(missing)[:5]}"] * bool(missing)
-        detail += [f"not pinned {sorted(extra)[:5]}"] * bool(extra)
-        raise _invalid("order", "must list every pinned asset once: " + "; ".join(detail))
+        detail = [gettext("missing %(ids)s") % {"ids": sorted(missing)[:5]}] * bool(missing)
+        detail += [gettext("not pinned %(ids)s") % {"ids": sorted(extra)[:5]}] * bool(extra)
+        every = gettext("must list every pinned asset once: %(detail)s")
+        raise _invalid("order", every % {"detail": "; ".join(detail)})
     changed = []
     for position, asset_id in enumerate(ids):
         pin = pins[asset_id]
@@ -288,14 +365,15 @@ def add_rule(
     # Spelled as hashtags are stored (ugc.captions), so "#Summer" matches #summer.
     tags = list(dict.fromkeys(normalise_tag(t.strip().lstrip("#")) for t in tags if t.strip()))
     if any(len(t) > 100 for t in tags) or len(tags) > 50:
-        raise _invalid("tags", "at most 50 tags of at most 100 characters")
+        raise _invalid("tags", gettext("at most 50 tags of at most 100 characters"))
     if platform and platform not in Platform.values:
-        raise _invalid("platform", f"one of {', '.join(Platform.values)}")
+        raise _invalid("platform", _one_of(Platform.values))
     if min_score is not None and not 0 <= min_score <= 1:
-        raise _invalid("min_score", "a quality score from 0 to 1")
+        raise _invalid("min_score", gettext("a quality score from 0 to 1"))
     conditions = (product_line, product, tags, content_type, platform, min_score is not None)
     if not any(conditions):
-        raise _invalid("rule", "set at least one condition, or it would match every asset")
+        every = gettext("set at least one condition, or it would match every asset")
+        raise _invalid("rule", every)
     rule = GalleryRule(
         gallery=gallery,
         product_line=product_line,

@@ -22,19 +22,22 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-import psycopg
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from psycopg.types.json import Jsonb
+from django.utils.translation import gettext_noop
 
 from commerce.models import Product, ProductLine
+from core import reasons
+from core.bulk import copy_insert, copy_rows
+from core.reasons import Reason
+from core.storage import StoreRefused, StoreUnavailable, safe_extension, store_errors
 from ugc.captions import normalise_handle, parse_hashtags, parse_mentions
 from ugc.ingest.fetch import DEFAULT_CONTENT_TYPES, FetchError, FetchPolicy, fetch
 from ugc.ingest.items import AssetInput, ParsedItem, media_kind
@@ -76,7 +79,12 @@ def _originals():
 
 
 class IngestFailed(Exception):
-    """This item cannot be ingested; str() is the reason given back to the caller."""
+    """This item cannot be ingested; str() is the reason given back to the caller, in
+    English, and `message` the same to show translated (core/reasons.py)."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason.english())
+        self.message = reason.stored()
 
 
 @dataclass
@@ -85,10 +93,47 @@ class Outcome:
     asset_id: int | None = None
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    # The reason as a message to translate (core/reasons.py), where it was written so.
+    message: dict | None = field(default=None, repr=False, compare=False)
     changed: bool = True  # for `updated`: whether anything actually changed
+    # For `created` by ingest(): the row as inserted, so a caller that goes on writing
+    # about it in the same transaction needs not read it back. Not part of the answer.
+    asset: Asset | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {
+            "status": self.status,
+            "asset_id": self.asset_id,
+            "reason": self.reason,
+            "warnings": list(self.warnings),
+            "changed": self.changed,
+        }
+
+
+EMPTY = Reason(gettext_noop("the file is empty (0 bytes)"))
+NO_MEDIA = Reason(
+    gettext_noop("no media: give a file or a URL (or a platform id for metadata only)")
+)
+
+
+def over_limit(max_bytes: int) -> Reason:
+    """People read the limit in MB (KB below one), a number each language formats; the
+    API keeps its "50,000,000-byte" words, which its clients may match on."""
+    api_english = f"file is over the {max_bytes:,}-byte limit"
+    if max_bytes < 2**20:
+        why = gettext_noop("The file is over the %(kilobytes)s KB limit.")
+        return Reason(why, {"kilobytes": reasons.in_units(max_bytes, 2**10)}, api_english)
+    why = gettext_noop("The file is over the %(megabytes)s MB limit.")
+    return Reason(why, {"megabytes": reasons.in_units(max_bytes, 2**20)}, api_english)
+
+
+def _failed(exc: IngestFailed, warnings: list[str]) -> Outcome:
+    return Outcome(FAILED, reason=str(exc), warnings=warnings, message=exc.message)
+
+
+def _not_stored(exc: Exception) -> Outcome:
+    reason = Reason(gettext_noop("could not be stored: %(error)s"), {"error": str(exc)})
+    return Outcome(FAILED, reason=reason.english(), message=reason.stored())
 
 
 def fetch_policy() -> FetchPolicy:
@@ -120,18 +165,55 @@ class _HashingSink:
     def write(self, chunk: bytes) -> int:
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            raise IngestFailed(f"file is over the {self.max_bytes:,}-byte limit")
+            raise IngestFailed(over_limit(self.max_bytes))
         self.sha.update(chunk)
         return self.file.write(chunk)
+
+    @property
+    def sha256(self) -> str:
+        return self.sha.hexdigest()
 
     def temporary_file_path(self) -> str:
         # FileSystemStorage moves a file that has a path instead of copying it.
         return self.file.name
 
+    def finish(self) -> None:
+        """Everything written is on disk, ready to be stored from its path."""
+        self.file.close()
+
     def discard(self) -> None:
         self.file.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.file.name)
+
+
+class _HashedUpload(_HashingSink):
+    """An upload the capped handler already streamed to a temporary file and hashed as
+    it arrived: taken as it is, neither copied nor read again (stored by a rename)."""
+
+    def __init__(self, upload):
+        self.upload = upload
+        self.size = upload.size
+        self.digest = upload.sha256
+
+    @property
+    def sha256(self) -> str:
+        return self.digest
+
+    def temporary_file_path(self) -> str:
+        return self.upload.temporary_file_path()
+
+    def finish(self) -> None:
+        # Not closed: closing deletes the file. The request closes it (a file already
+        # moved into the storage is then simply gone).
+        self.upload.file.flush()
+
+    def discard(self) -> None:
+        self.upload.close()
+
+
+def _hashed_upload(file) -> bool:
+    return bool(getattr(file, "sha256", "")) and hasattr(file, "temporary_file_path")
 
 
 @dataclass
@@ -143,11 +225,13 @@ class _Received:
 
     @property
     def sha256(self) -> str:
-        return self.sink.sha.hexdigest()
+        return self.sink.sha256
 
 
 def _receive(item: AssetInput, file: BinaryIO | None, filename: str, content_type: str):
     """Stream the media (a given stream, a local file or a URL) to a hashed temp file."""
+    if _hashed_upload(file):
+        return _received_upload(file, filename, content_type)
     sink = _HashingSink(settings.UGC_MAX_UPLOAD_BYTES)
     try:
         if file is not None:
@@ -163,7 +247,8 @@ def _receive(item: AssetInput, file: BinaryIO | None, filename: str, content_typ
         elif item.file_path:
             path = Path(item.file_path)
             if not path.is_file():
-                raise IngestFailed(f"file not found: {item.file_path}")
+                why = gettext_noop("file not found: %(path)s")
+                raise IngestFailed(Reason(why, {"path": item.file_path}))
             with path.open("rb") as handle:
                 while chunk := handle.read(CHUNK):
                     sink.write(chunk)
@@ -172,17 +257,34 @@ def _receive(item: AssetInput, file: BinaryIO | None, filename: str, content_typ
             try:
                 fetched = fetch(item.media_url, sink, fetch_policy())
             except FetchError as exc:
-                raise IngestFailed(f"media_url: {exc}") from None
+                why = gettext_noop("media_url: %(error)s")
+                raise IngestFailed(Reason(why, {"error": str(exc)})) from None
             received = _Received(sink, fetched.filename, fetched.content_type, fetched.url)
         sink.file.flush()
         if sink.size == 0:
-            raise IngestFailed("the file is empty (0 bytes)")
+            raise IngestFailed(EMPTY)
     except IngestFailed:
         sink.discard()
         raise
     except OSError as exc:
         sink.discard()
-        raise IngestFailed(f"could not read the file: {exc}") from None
+        why = gettext_noop("could not read the file: %(error)s")
+        raise IngestFailed(Reason(why, {"error": str(exc)})) from None
+    return _named(received)
+
+
+def _received_upload(upload, filename: str, content_type: str) -> _Received:
+    sink = _HashedUpload(upload)
+    if sink.size > settings.UGC_MAX_UPLOAD_BYTES:
+        raise IngestFailed(over_limit(settings.UGC_MAX_UPLOAD_BYTES))
+    if sink.size == 0:
+        raise IngestFailed(EMPTY)
+    name = filename or upload.name or "upload"
+    return _named(_Received(sink, Path(name).name, content_type))
+
+
+def _named(received: _Received) -> _Received:
+    """The type from the name when the sender gave none; both cut to their columns."""
     if not received.mime_type:
         kind = media_kind(received.filename)
         received.mime_type = kind[1] if kind else ""
@@ -194,16 +296,20 @@ def _receive(item: AssetInput, file: BinaryIO | None, filename: str, content_typ
 def _store(received: _Received) -> str:
     """Save the temp file to the private storage under a name made from its hash."""
     sha = received.sha256
-    extension = Path(received.filename).suffix.lower()[:10]
-    name = f"originals/{sha[:2]}/{sha[2:4]}/{sha}{extension}"
-    received.sink.file.close()
+    name = f"originals/{sha[:2]}/{sha[2:4]}/{sha}{safe_extension(received.filename)}"
+    received.sink.finish()
     try:
         from django.core.files import File
 
-        with open(received.sink.file.name, "rb") as handle:
+        with open(received.sink.temporary_file_path(), "rb") as handle:
             content = File(handle, name=name)
             content.temporary_file_path = received.sink.temporary_file_path
-            return _originals().save(name, content)
+            # On an object store: a multipart upload streamed from the temporary file.
+            with store_errors("store the original"):
+                return _originals().save(name, content)
+    except (StoreUnavailable, StoreRefused) as exc:
+        why = gettext_noop("%(error)s; nothing was stored, try again")
+        raise IngestFailed(Reason(why, {"error": str(exc)})) from None
     finally:
         received.sink.discard()
 
@@ -301,7 +407,21 @@ def _tag_rows(asset: Asset, item: AssetInput, lookups: _Lookups):
     return products, lines
 
 
+def waiting_reason(item: AssetInput) -> str:
+    """Why a metadata-only asset stays `received`, and what brings its media."""
+    if item.media_url:
+        return (
+            "Waiting for its media: imported without downloading its media_url; "
+            "the same import run again without --no-download downloads it."
+        )
+    return (
+        f"Waiting for its media: the {item.platform} export gave no file or URL; "
+        "an import of this post (same platform id) with a file or media URL brings it."
+    )
+
+
 def _new_asset(item: AssetInput, lookups: _Lookups, creator: Creator | None) -> Asset:
+    """The asset an item creates, metadata only (the caller attaches any original)."""
     return Asset(
         media_type=_media_type(item, None),
         source_platform=item.platform,
@@ -323,6 +443,7 @@ def _new_asset(item: AssetInput, lookups: _Lookups, creator: Creator | None) -> 
         media_info={"platform": item.platform_links} if item.platform_links else {},
         tags=item.tags,
         processing_state=ProcessingState.RECEIVED,
+        failure_reason=waiting_reason(item),
     )
 
 
@@ -359,10 +480,10 @@ def ingest(
     try:
         outcome = _ingest_one(item, lookups, file, filename, content_type, actor, download, note)
     except IngestFailed as exc:
-        return Outcome(FAILED, reason=str(exc), warnings=lookups.warnings(item))
+        return _failed(exc, lookups.warnings(item))
     except Exception as exc:  # never a 500 or a dead import for one bad item
         logger.exception("ingesting %s failed", item.platform_id or filename or item.file_path)
-        return Outcome(FAILED, reason=f"could not be stored: {exc}")
+        return _not_stored(exc)
     _request_indexing([outcome])
     return outcome
 
@@ -399,7 +520,7 @@ def _ingest_one(item, lookups, file, filename, content_type, actor, download, no
                 DUPLICATE, twin.id, reason=f"same file as asset {twin.id}", warnings=warnings
             )
     elif not item.platform_id:
-        raise IngestFailed("no media: give a file or a URL (or a platform id for metadata only)")
+        raise IngestFailed(NO_MEDIA)
     stored_name = _store(received) if received else ""
     try:
         with transaction.atomic():
@@ -412,6 +533,7 @@ def _ingest_one(item, lookups, file, filename, content_type, actor, download, no
                 asset.byte_size = received.sink.size
                 asset.content_sha256 = received.sha256
                 asset.source_url = received.source_url or item.media_url
+                asset.failure_reason = ""
             asset.save()
             products, lines = _tag_rows(asset, item, lookups)
             ProductTag.objects.bulk_create(products)
@@ -443,7 +565,7 @@ def _ingest_one(item, lookups, file, filename, content_type, actor, download, no
         if stored_name:
             _originals().delete(stored_name)
         raise
-    return Outcome(CREATED, asset.id, warnings=warnings)
+    return Outcome(CREATED, asset.id, warnings=warnings, asset=asset)
 
 
 def _metadata_changes(asset: Asset, item: AssetInput, lookups: _Lookups, creator) -> dict:
@@ -522,6 +644,9 @@ def _update_existing(
                 "content_sha256": received.sha256,
                 "media_type": _media_type(item, received),
                 "source_url": received.source_url or item.media_url,
+                # It waited for this (or failed for the want of it): the pipeline runs now.
+                "processing_state": ProcessingState.RECEIVED,
+                "failure_reason": "",
                 "updated_at": timezone.now(),
             }
             try:
@@ -603,10 +728,10 @@ def ingest_many(
         try:
             outcomes[index] = _ingest_one(item, lookups, None, "", "", actor, download, note)
         except IngestFailed as exc:
-            outcomes[index] = Outcome(FAILED, reason=str(exc), warnings=lookups.warnings(item))
+            outcomes[index] = _failed(exc, lookups.warnings(item))
         except Exception as exc:  # a neighbour's bug must not lose the rest of the batch
             logger.exception("ingesting %s failed", item.platform_id or item.file_path)
-            outcomes[index] = Outcome(FAILED, reason=f"could not be stored: {exc}")
+            outcomes[index] = _not_stored(exc)
         if outcomes[index].asset_id and item.platform_id:
             # A later item of this batch with the same post updates this one.
             key = (item.platform, item.platform_id)
@@ -616,101 +741,6 @@ def ingest_many(
                     lookups.assets[key] = asset
     _request_indexing(outcomes)
     return outcomes  # type: ignore[return-value]
-
-
-def _copy_value(field, obj, now):
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        setattr(obj, field.attname, now)
-        return now
-    value = getattr(obj, field.attname)
-    if value is None:
-        return None
-    if isinstance(field, models.JSONField):
-        return Jsonb(value)
-    if isinstance(field, models.FileField):
-        return value.name or ""
-    return value
-
-
-def copy_insert(objs: Sequence[models.Model], *, with_ids: bool = False) -> None:
-    """INSERT model instances with one COPY: no per-row SQL to build or parse.
-
-    bulk_create spends most of a large import compiling and splitting one huge
-    INSERT; COPY streams the rows. With `with_ids`, primary keys are drawn from
-    the table's sequence first and set on the instances, as bulk_create would.
-    A unique violation raises IntegrityError like an INSERT.
-    """
-    if not objs:
-        return
-    model = type(objs[0])
-    meta = model._meta
-    fields = [
-        f
-        for f in meta.concrete_fields
-        if not (f.primary_key and not with_ids) and not getattr(f, "generated", False)
-    ]
-    table = connection.ops.quote_name(meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        if with_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(objs)],
-            )
-            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-                obj.pk = pk
-        try:
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for obj in objs:
-                    copy.write_row([_copy_value(f, obj, now) for f in fields])
-        except psycopg.errors.IntegrityError as exc:
-            raise IntegrityError(str(exc)) from exc
-        except psycopg.Error as exc:
-            raise DatabaseError(str(exc)) from exc
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
-def copy_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """COPY plain tuples of values for the columns `names` (attnames, e.g. "asset_id").
-
-    Cheaper than instances for rows nobody reads back (tags, audit entries,
-    import items). Every other column gets its model default, computed once.
-    """
-    meta = model._meta
-    by_attname = {f.attname: f for f in meta.concrete_fields}
-    given = [by_attname[name] for name in names]
-    now = timezone.now()
-    rest = [
-        f
-        for f in meta.concrete_fields
-        if f.attname not in names and not f.primary_key and not getattr(f, "generated", False)
-    ]
-    defaults = []
-    for f in rest:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults.append(now)
-        else:
-            value = f.get_default()
-            defaults.append(Jsonb(value) if isinstance(f, models.JSONField) else value)
-    json_at = [i for i, f in enumerate(given) if isinstance(f, models.JSONField)]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in [*given, *rest])
-    with connection.cursor() as cursor:
-        try:
-            with cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    if json_at:
-                        row = list(row)
-                        for i in json_at:
-                            row[i] = None if row[i] is None else Jsonb(row[i])
-                    copy.write_row([*row, *defaults])
-        except psycopg.errors.IntegrityError as exc:
-            raise IntegrityError(str(exc)) from exc
-        except psycopg.Error as exc:
-            raise DatabaseError(str(exc)) from exc
 
 
 def _bulk_creators(items: Sequence[AssetInput]) -> dict[tuple[str, str], Creator]:
@@ -815,13 +845,19 @@ def run_import(
 
     Each batch's outcomes are recorded (ImportItem) as the batch completes, so
     a run killed half-way and started again carries on where it stopped.
-    Failed items are tried again by a rerun. `progress(advanced, results)` is
+    Failed items are tried again by a rerun, and so are items whose asset still
+    waits to download its media URL when this run downloads (an earlier run had
+    download=False). `progress(advanced, results)` is
     called after each batch (and for skipped items, with no results).
     """
     run, _ = ImportRun.objects.get_or_create(
         fingerprint=fingerprint, defaults={"source": source[:1000], "kind": kind}
     )
-    done = set(run.items.exclude(outcome=FAILED).values_list("key", flat=True))
+    finished = run.items.exclude(outcome=FAILED)
+    if download:
+        # Metadata-only posts whose media URL a run without downloads left for later.
+        finished = finished.exclude(asset__original="", asset__source_url__gt="")
+    done = set(finished.values_list("key", flat=True))
     batch: list[ParsedItem] = []
     note = f"{kind} import of {source}"[:500]
 
@@ -835,7 +871,11 @@ def run_import(
             )
         )
         results = [
-            (parsed, outcomes.get(id(parsed)) or Outcome(FAILED, reason=parsed.error))
+            (
+                parsed,
+                outcomes.get(id(parsed))
+                or Outcome(FAILED, reason=parsed.error, message=parsed.message),
+            )
             for parsed in batch
         ]
         _record_items(run, results)
@@ -870,9 +910,13 @@ def _record_items(run: ImportRun, results: list[tuple[ParsedItem, Outcome]]) -> 
     rows: dict[str, tuple] = {}
     for parsed, outcome in results:
         key = parsed.key[:500]
-        reason = "; ".join(filter(None, [outcome.reason, *outcome.warnings]))
-        rows[key] = (run.pk, key, outcome.status, reason, outcome.asset_id)
+        parts = [outcome.message or outcome.reason, *outcome.warnings]
+        message = [part for part in parts if part] if outcome.message else None
+        # The English as the outcome gave it (a message's may differ: over_limit).
+        reason = reasons.english(list(filter(None, [outcome.reason, *outcome.warnings])))
+        rows[key] = (run.pk, key, outcome.status, reason, message, outcome.asset_id)
     with transaction.atomic():
         # A retried item replaces its earlier (failed) record.
         ImportItem.objects.filter(run=run, key__in=list(rows)).delete()
-        copy_rows(ImportItem, ["run_id", "key", "outcome", "reason", "asset_id"], rows.values())
+        names = ["run_id", "key", "outcome", "reason", "reason_message", "asset_id"]
+        copy_rows(ImportItem, names, rows.values())

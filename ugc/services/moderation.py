@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from ugc.captions import normalise_tag
+from ugc.media.safety import Detection, SafetyPolicy, Verdict, judge
 from ugc.models import (
     Asset,
+    AuditEntry,
     InvalidTransition,
     ModerationRule,
     ModerationRuleKind,
     ModerationState,
     ProcessingState,
     RejectionReason,
+    state_label,
 )
-from ugc.services.assets import acting_user, transition
+from ugc.services.assets import acting_user, record, transition
+from ugc.services.bulk import BulkResult, each_asset
 from ugc.signals import send_unpublished
 
 
 def _require_processed(asset: Asset) -> None:
     if asset.processing_state != ProcessingState.IN_REVIEW:
+        state = {"pk": asset.pk, "state": state_label(ProcessingState, asset.processing_state)}
         raise InvalidTransition(
-            f"asset {asset.pk} is {asset.processing_state}: only processed assets are moderated",
+            gettext("asset %(pk)s is %(state)s: only processed assets are moderated") % state,
             code="not_processed",
         )
 
@@ -76,10 +82,54 @@ def send_back_to_review(asset: Asset, *, actor=None, note: str = "") -> Asset:
     return asset
 
 
-@dataclass
-class BulkResult:
-    done: list[int] = field(default_factory=list)
-    skipped: list[dict] = field(default_factory=list)  # {"id": .., "reason": ..}
+UNDO_ACTION = "undo_moderation"
+
+
+def undoable_decision(asset: Asset) -> AuditEntry | None:
+    """The asset's last moderation decision, if nothing else has changed it since (the
+    latest entry of its history is that decision and the state is still its outcome)."""
+    last = AuditEntry.objects.filter(asset_id=asset.pk).order_by("-at", "-pk").first()
+    if last is None or not last.action.startswith("moderation_state:"):
+        return None
+    old, new = last.changes.get("moderation_state", [None, None])
+    return last if old and new == asset.moderation_state else None
+
+
+@transaction.atomic
+def undo_last_decision(asset: Asset, *, actor=None) -> Asset:
+    """Put back the moderation state, reason and moderator from before the last
+    decision, recorded in the history as an undo. Refused when anything has changed
+    the asset since, so an undo never erases someone else's later work."""
+    Asset.objects.select_for_update().filter(pk=asset.pk).first()
+    asset.refresh_from_db(fields=["moderation_state"])
+    decision = undoable_decision(asset)
+    if decision is None:
+        raise InvalidTransition(
+            gettext(
+                "asset %(pk)s has no moderation decision to undo: something else has "
+                "changed it since, or it was never moderated"
+            )
+            % {"pk": asset.pk},
+            code="nothing_to_undo",
+        )
+    changes = decision.changes
+    old_state = changes["moderation_state"][0]
+    reason_id = changes.get("rejection_reason", [asset.rejection_reason_id])[0]
+    moderated_at = changes.get("moderated_at", [None])[0]
+    transition(
+        asset,
+        "moderation_state",
+        old_state,
+        actor=actor,
+        note=f"undid {decision.action.split(':', 1)[1]}",
+        action=UNDO_ACTION,
+        rejection_reason=RejectionReason.objects.filter(pk=reason_id).first(),
+        moderated_by_id=changes.get("moderated_by", [asset.moderated_by_id])[0],
+        moderated_at=parse_datetime(moderated_at) if moderated_at else None,
+    )
+    if decision.changes["moderation_state"][1] == ModerationState.APPROVED:
+        send_unpublished([asset.pk], "approval undone")
+    return asset
 
 
 ACTIONS = {"approve": approve, "reject": reject, "review": send_back_to_review}
@@ -102,20 +152,11 @@ def bulk_moderate(
         raise ValueError(f"unknown moderation action {action!r}")
     if action == "reject":
         if reason is None:
-            raise ValueError("a rejection needs a reason")
+            raise ValueError(gettext("a rejection needs a reason"))
         if isinstance(reason, str):
             reason = RejectionReason.objects.get(slug=reason, active=True)
     extra = {"reason": reason} if action == "reject" else {}
-    result = BulkResult()
-    for asset in assets.order_by("pk").iterator(chunk_size=500):
-        try:
-            with transaction.atomic():
-                ACTIONS[action](asset, actor=actor, note=note, **extra)
-        except InvalidTransition as exc:
-            result.skipped.append({"id": asset.pk, "reason": exc.messages[0]})
-        else:
-            result.done.append(asset.pk)
-    return result
+    return each_asset(assets, lambda asset: ACTIONS[action](asset, actor=actor, note=note, **extra))
 
 
 def matching_rule(asset: Asset, rules: list[ModerationRule] | None = None) -> ModerationRule | None:
@@ -147,10 +188,47 @@ def matching_rule(asset: Asset, rules: list[ModerationRule] | None = None) -> Mo
 
 
 def apply_auto_rules(asset: Asset) -> ModerationRule | None:
-    """Reject a freshly processed asset that breaks an auto-rule; returns the rule."""
+    """Reject a freshly processed asset that breaks an auto-rule; returns the rule.
+
+    Then the brand-safety screen: it may reject or flag for review, never approve.
+    """
     if asset.moderation_state != ModerationState.PENDING:
         return None
     rule = matching_rule(asset)
     if rule is not None:
         reject(asset, reason=rule.reason, note=f"auto-rule: {rule}")
-    return rule
+        return rule
+    screen_brand_safety(asset)
+    return None
+
+
+def brand_safety_policy() -> SafetyPolicy:
+    return SafetyPolicy(
+        reject_at=settings.BRAND_SAFETY_REJECT_AT,
+        review_at=settings.BRAND_SAFETY_REVIEW_AT,
+        explicit_labels=frozenset(settings.BRAND_SAFETY_LABELS),
+    )
+
+
+def screen_brand_safety(asset: Asset) -> Verdict | None:
+    """Judge the detector's scores (pipeline step `safety`) with the current thresholds.
+
+    Above the reject threshold: rejected as inappropriate, the note naming the labels
+    and scores. Near it: flagged (shown in the review queue and on the asset page).
+    The verdict is kept on the asset beside the scores, for the record.
+    """
+    found = asset.safety or {}
+    if not found.get("model"):
+        return None
+    judgement = judge(Detection(found["model"], found.get("scores", {})), brand_safety_policy())
+    asset.safety = {**found, "verdict": judgement.verdict.value, "hits": judgement.hits}
+    asset.save(update_fields=["safety", "updated_at"])
+    note = f"brand safety ({found['model']}): {judgement.describe()}"
+    if judgement.verdict == Verdict.REJECT:
+        reason, _ = RejectionReason.objects.get_or_create(
+            slug="inappropriate", defaults={"label": "Inappropriate content"}
+        )
+        reject(asset, reason=reason, note=note)
+    elif judgement.verdict == Verdict.REVIEW:
+        record(asset, "safety_flag", changes={"safety": judgement.hits}, note=note)
+    return judgement.verdict

@@ -2,7 +2,7 @@
 
 `analytics` computes impressions, clicks, conversions and attributed revenue per
 asset and day and calls `record_asset_performance()`; ugc never imports analytics
-(DESIGN.md §2). A call is an upsert per (asset, day, source): sending the same
+(docs/architecture.md, the layers). A call is an upsert per (asset, day, source): sending the same
 numbers again changes nothing, not even the "new data" marker that incremental
 rescoring reads.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core.effects import after_commit
 from ugc.models import Asset, Creator, PrivacyRequest, Rendition
 from ugc.services.assets import acting_user, plain_value
 from ugc.signals import send_unpublished
@@ -92,5 +93,6 @@ def erase_creator(creator: Creator, *, actor=None) -> dict:
         )
         send_unpublished(ids, "creator erased")
         # Files go only once the rows are gone for good.
-        transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+        for storage, name in files:
+            after_commit(storage.delete, name)
     return counts

@@ -30,10 +30,9 @@ SCORING_LOCK = 0x5C0E  # advisory lock key of score writes
 DEFAULT_WEIGHTS = {
     "quality": 0.25,
     "relevance": 0.15,
-    "performance": 0.40,
+    "performance": 0.45,
     "social": 0.10,
     "freshness": 0.05,
-    "diversity": 0.05,
 }
 
 # Every column is float8 so the binary COPY is one fixed-size record per row that
@@ -43,11 +42,7 @@ COLUMNS = [
     "platform",
     "line",
     "quality_score",
-    "width",
-    "height",
     "age_days",
-    "creator",
-    "duplicate_group",
     "impressions",
     "clicks",
     "conversions",
@@ -89,20 +84,28 @@ SELECT a.id::float8,
        coalesce(array_position(%(platforms)s::text[], a.source_platform::text), 0)::float8,
        coalesce(ltag.line, ptag.line, -1)::float8,
        coalesce(a.quality_score::float8, 'NaN'),
-       coalesce(a.width, 0)::float8, coalesce(a.height, 0)::float8,
        (extract(epoch FROM %(as_of)s - coalesce(a.posted_at, a.created_at)) / 86400)::float8,
-       coalesce(a.creator_id, -1)::float8,
-       coalesce(a.duplicate_of_id, -1)::float8,
        coalesce(perf.imp, 0)::float8, coalesce(perf.clk, 0)::float8,
        coalesce(perf.conv, 0)::float8, coalesce(perf.rev, 0)::float8,
-       coalesce(eng.engagements::float8, 'NaN'), coalesce(eng.impressions::float8, 'NaN'),
-       coalesce(eng.reach::float8, 'NaN'),
+       coalesce(eng.engagements::float8, posted.engagements, 'NaN'),
+       coalesce(eng.impressions::float8, posted.views, 'NaN'),
+       coalesce(eng.reach::float8, cr.follower_count::float8, 'NaN'),
        coalesce(ptag.s::float8, 'NaN'), coalesce(ltag.s::float8, 'NaN')
 FROM ugc_asset a
 LEFT JOIN perf ON perf.asset_id = a.id
 LEFT JOIN eng ON eng.asset_id = a.id
 LEFT JOIN ptag ON ptag.asset_id = a.id
 LEFT JOIN ltag ON ltag.asset_id = a.id
+LEFT JOIN ugc_creator cr ON cr.id = a.creator_id
+-- Without an engagement export, the counts the import carried with the post (likes,
+-- comments, shares over views, else over the creator's followers).
+LEFT JOIN LATERAL (
+    SELECT sum(CASE WHEN jsonb_typeof(a.platform_metrics -> k) = 'number'
+                    THEN (a.platform_metrics ->> k)::float8 END) AS engagements,
+           CASE WHEN jsonb_typeof(a.platform_metrics -> 'views') = 'number'
+                THEN nullif((a.platform_metrics ->> 'views')::float8, 0) END AS views
+    FROM unnest(ARRAY['likes', 'comments', 'shares', 'saves']) AS k
+) posted ON true
 WHERE a.processing_state = 'in_review' {asset_filter}
 """
 
@@ -114,7 +117,6 @@ OUT_COLUMNS = (
     ("performance", "float8"),
     ("social", "float8"),
     ("freshness", "float8"),
-    ("diversity", "float8"),
     ("impressions", "int8"),
     ("clicks", "int8"),
     ("ctr_alpha", "float8"),
@@ -132,6 +134,17 @@ PG_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 def weights() -> dict[str, float]:
     return parts.normalised_weights(getattr(settings, "SCORING_WEIGHTS", DEFAULT_WEIGHTS))
+
+
+def asset_weights(score) -> dict[str, float]:
+    """The weight each part has in one stored score: the setting's, spread over the
+    parts the asset has data for (a part stored as NULL weighs nothing)."""
+    values = {
+        name: np.array([np.nan if v is None else v])
+        for name in parts.PARTS
+        for v in [getattr(score, name)]
+    }
+    return {name: float(w[0]) for name, w in parts.row_weights(values, weights()).items()}
 
 
 def watermark_overlap() -> dt.timedelta:
@@ -208,12 +221,14 @@ def fit_priors(columns: dict[str, np.ndarray]) -> dict:
     conversions = np.minimum(columns["conversions"], clicks)
     conversion = priors.fit_group_priors(codes, conversions, clicks)
     impressions = float(columns["impressions"].sum())
+    orders = float(conversions.sum())
     return {
         "ctr": {str(k): v.as_list() for k, v in ctr.items()},
         "conversion": {str(k): v.as_list() for k, v in conversion.items()},
         "revenue_per_impression": float(columns["revenue"].sum()) / impressions
         if impressions
         else 0.0,
+        "order_value": float(columns["revenue"].sum()) / orders if orders else 0.0,
         "engagement_medians": _observed_medians(columns),
     }
 
@@ -227,6 +242,14 @@ def _observed_medians(columns: dict[str, np.ndarray]) -> dict[str, float]:
         if len(seen) and name not in parts.ENGAGEMENT_BENCHMARKS:
             medians[name] = float(np.median(seen))
     return medians
+
+
+def library_order_value(fitted: dict, ctr: float, conversion: float) -> float:
+    """The library's revenue per order; from its revenue per impression and average
+    rates for priors stored before the order value was."""
+    if "order_value" in fitted:
+        return fitted["order_value"]
+    return fitted["revenue_per_impression"] / max(ctr * conversion, 1e-12)
 
 
 def _priors_from_json(stored: dict) -> dict[int, priors.BetaPrior]:
@@ -252,25 +275,24 @@ def compute(columns: dict[str, np.ndarray], fitted: dict) -> Scored:
         *priors.prior_arrays(codes, conversion_priors), conversions, columns["clicks"]
     )
     library_ctr = ctr_priors.get(-1, priors.FALLBACK)
-    library = {
-        "ctr": library_ctr.mean,
-        "conversion": conversion_priors.get(-1, priors.FALLBACK).mean,
-        "revenue_per_impression": fitted["revenue_per_impression"],
-        "strength": library_ctr.alpha + library_ctr.beta,
-    }
+    library_conversion = conversion_priors.get(-1, priors.FALLBACK)
+    per_impression = parts.cautious_revenue_per_impression(
+        (alpha, beta),
+        (c_alpha, c_beta),
+        columns["revenue"],
+        conversions,
+        library_order_value(fitted, library_ctr.mean, library_conversion.mean),
+    )
     rate = engagement_rate(columns)
     platform_names = np.array(["other", *PLATFORMS])[columns["platform"].astype(np.int64)]
     ratio = parts.engagement_ratio(rate, platform_names, fitted["engagement_medians"])
-    ctr_mean, conversion_mean = alpha / (alpha + beta), c_alpha / (c_alpha + c_beta)
+    conversion_mean = c_alpha / (c_alpha + c_beta)
     values = {
-        "quality": parts.quality(columns["quality_score"], columns["width"], columns["height"]),
+        "quality": parts.quality(columns["quality_score"]),
         "relevance": parts.relevance(columns["product_tag"], columns["line_tag"]),
-        "performance": parts.performance(
-            ctr_mean, conversion_mean, columns["revenue"], columns["impressions"], library
-        ),
+        "performance": parts.performance(per_impression, fitted["revenue_per_impression"]),
         "social": parts.social(ratio),
         "freshness": parts.freshness(columns["age_days"], half_life_days()),
-        "diversity": parts.diversity(columns["duplicate_group"] >= 0),
     }
     values["score"] = parts.combine(values, weights())
     values.update(
@@ -287,18 +309,20 @@ def compute(columns: dict[str, np.ndarray], fitted: dict) -> Scored:
 
 # -- writing ----------------------------------------------------------------------------
 
+# A part with no data arrives as NaN and is stored as NULL.
 UPSERT = """
 INSERT INTO ugc_assetscore (asset_id, score, quality, relevance, performance, social,
-    freshness, diversity, impressions, clicks, ctr_alpha, ctr_beta, conversion_rate,
+    freshness, impressions, clicks, ctr_alpha, ctr_beta, conversion_rate,
     revenue, engagement_rate, model_version, computed_at)
-SELECT b.asset_id, b.score, b.quality, b.relevance, b.performance, b.social, b.freshness,
-    b.diversity, b.impressions, b.clicks, b.ctr_alpha, b.ctr_beta, b.conversion_rate,
+SELECT b.asset_id, b.score, NULLIF(b.quality, 'NaN'), b.relevance,
+    NULLIF(b.performance, 'NaN'), NULLIF(b.social, 'NaN'), b.freshness,
+    b.impressions, b.clicks, b.ctr_alpha, b.ctr_beta, b.conversion_rate,
     b.revenue, NULLIF(b.engagement_rate, 'NaN'), %(version)s, %(at)s
 FROM scoring_batch b JOIN ugc_asset a ON a.id = b.asset_id
 ON CONFLICT (asset_id) DO UPDATE SET
     score = EXCLUDED.score, quality = EXCLUDED.quality, relevance = EXCLUDED.relevance,
     performance = EXCLUDED.performance, social = EXCLUDED.social,
-    freshness = EXCLUDED.freshness, diversity = EXCLUDED.diversity,
+    freshness = EXCLUDED.freshness,
     impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks,
     ctr_alpha = EXCLUDED.ctr_alpha, ctr_beta = EXCLUDED.ctr_beta,
     conversion_rate = EXCLUDED.conversion_rate, revenue = EXCLUDED.revenue,
@@ -306,12 +330,12 @@ ON CONFLICT (asset_id) DO UPDATE SET
     computed_at = EXCLUDED.computed_at
 WHERE (ugc_assetscore.score, ugc_assetscore.quality, ugc_assetscore.relevance,
        ugc_assetscore.performance, ugc_assetscore.social, ugc_assetscore.freshness,
-       ugc_assetscore.diversity, ugc_assetscore.impressions, ugc_assetscore.clicks,
+       ugc_assetscore.impressions, ugc_assetscore.clicks,
        ugc_assetscore.ctr_alpha, ugc_assetscore.ctr_beta, ugc_assetscore.conversion_rate,
        ugc_assetscore.revenue, ugc_assetscore.engagement_rate, ugc_assetscore.model_version)
     IS DISTINCT FROM
       (EXCLUDED.score, EXCLUDED.quality, EXCLUDED.relevance, EXCLUDED.performance,
-       EXCLUDED.social, EXCLUDED.freshness, EXCLUDED.diversity, EXCLUDED.impressions,
+       EXCLUDED.social, EXCLUDED.freshness, EXCLUDED.impressions,
        EXCLUDED.clicks, EXCLUDED.ctr_alpha, EXCLUDED.ctr_beta, EXCLUDED.conversion_rate,
        EXCLUDED.revenue, EXCLUDED.engagement_rate, EXCLUDED.model_version)
 """
@@ -479,7 +503,7 @@ def recommended_gallery_order(gallery, bucket: int) -> list[int]:
 def refresh_gallery_order(gallery_id: int, now: dt.datetime | None = None) -> bool:
     """Store a recommended gallery's order for the current bucket; True when it changed
     (and then its cached public responses are dropped, after commit)."""
-    from ugc import gallery_cache
+    from ugc.delivery import cache as gallery_cache
     from ugc.models import Gallery, GalleryOrdering, GalleryRecommendation
 
     now = now or timezone.now()

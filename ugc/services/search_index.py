@@ -11,17 +11,17 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from core.effects import enqueue_after_commit
 from ugc.models import Asset, AssetEmbedding
 from ugc.search.embedding import (
     Source,
     TextEmbedder,
     asset_text,
-    backend_sees_images,
-    default_embedder,
     embed_sources,
     sees_images,
 )
 from ugc.search.indexes import ensure_model_indexes
+from ugc.services.embedders import backend_sees_images, default_embedder, open_picture
 
 # Asset language (BCP 47 primary subtag) -> PostgreSQL text search configuration.
 LANGUAGE_CONFIGS = {
@@ -159,7 +159,7 @@ def upsert_embeddings(table, owner: str, texts: dict, embedder: TextEmbedder) ->
             todo.append((obj, source))
     table.objects.filter(**{f"{owner}_id__in": empty}, model=embedder.name).delete()
     if todo:
-        vectors = embed_sources(embedder, [source for _, source in todo])
+        vectors = embed_sources(embedder, [source for _, source in todo], open_picture)
         table.objects.bulk_create(
             [
                 table(
@@ -205,9 +205,9 @@ def request_indexing(asset_ids: Iterable[int]) -> None:
     ids = sorted(set(asset_ids))
     for start in range(0, len(ids), INDEXING_BATCH):
         batch = ids[start : start + INDEXING_BATCH]
-        # Robust: a broker that is down must not turn a stored upload into a 500; the
-        # pipeline's requeue_stalled() asks for these assets' indexing again.
-        transaction.on_commit(lambda batch=batch: embed_assets.delay(batch), robust=True)
+        # A broker that is down: the pipeline's requeue_stalled() asks for these
+        # assets' indexing again.
+        enqueue_after_commit(embed_assets, batch)
 
 
 def request_picture_indexing(asset_id: int) -> None:

@@ -7,7 +7,9 @@ import re
 from html import unescape
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.html import strip_tags
+from django.utils.translation import gettext
 
 from commerce.models import Product, ProductLine
 from ugc.captions import normalise_tag
@@ -20,8 +22,9 @@ from ugc.models import (
     TaggingRule,
     TagSource,
 )
-from ugc.search.embedding import TextEmbedder, default_embedder
+from ugc.search.embedding import TextEmbedder
 from ugc.services.assets import acting_user, record
+from ugc.services.embedders import default_embedder
 from ugc.services.search_index import request_indexing, upsert_embeddings
 
 RULE_CONFIDENCE = 0.9
@@ -55,9 +58,9 @@ def embed_products(product_ids, *, embedder: TextEmbedder | None = None) -> dict
 
 def _check_hotspot(x, y) -> None:
     if (x is None) != (y is None):
-        raise ValueError("a hotspot needs both x and y")
+        raise ValueError(gettext("a hotspot needs both x and y"))
     if x is not None and not (0 <= x <= 1 and 0 <= y <= 1):
-        raise ValueError("hotspot x and y are fractions of the image, from 0 to 1")
+        raise ValueError(gettext("hotspot x and y are fractions of the image, from 0 to 1"))
 
 
 @transaction.atomic
@@ -190,6 +193,47 @@ def pending_suggestions(assets):
         ProductTag.objects.filter(asset__in=assets, accepted=False, dismissed=False),
         ProductLineTag.objects.filter(asset__in=assets, accepted=False, dismissed=False),
     )
+
+
+def suggested_products(asset: Asset, *, limit: int = 10) -> list[tuple[Product, str]]:
+    """(product, why) worth tagging on this asset, best first: the similar products
+    suggested already, then the products of the lines its caption rules point at.
+    Products tagged or dismissed on it are left out."""
+    settled = set(
+        ProductTag.objects.filter(asset=asset)
+        .filter(Q(accepted=True) | Q(dismissed=True))
+        .values_list("product_id", flat=True)
+    )
+    found: dict[int, tuple[Product, str]] = {}
+    pending = pending_suggestions([asset])[0].select_related("product").order_by("-confidence")
+    for tag in pending[:limit]:
+        found.setdefault(tag.product_id, (tag.product, tag.reason or "suggested"))
+    rules = list(TaggingRule.objects.filter(active=True))
+    lines = rule_suggestions(asset, rules) if rules else {}
+    if len(found) < limit and lines:
+        in_lines = Product.objects.filter(product_line_id__in=lines).exclude(pk__in=settled)
+        for product in in_lines.order_by("title")[: limit * 2]:
+            found.setdefault(product.pk, (product, lines[product.product_line_id]))
+    return [pair for pid, pair in found.items() if pid not in settled][:limit]
+
+
+def suggested_lines(asset: Asset, *, limit: int = 5) -> list[tuple[ProductLine, str]]:
+    """(product line, why) worth tagging on this asset, best first: the lines suggested
+    already, then those its caption rules point at now. Lines tagged or dismissed on it
+    are left out."""
+    tags = ProductLineTag.objects.filter(asset=asset).select_related("product_line")
+    settled = {t.product_line_id for t in tags if t.accepted or t.dismissed}
+    found = {
+        t.product_line_id: (t.product_line, t.reason or "suggested")
+        for t in sorted(tags, key=lambda t: -(t.confidence or 0))
+        if t.product_line_id not in settled
+    }
+    rules = list(TaggingRule.objects.filter(active=True))
+    matched = rule_suggestions(asset, rules) if rules else {}
+    fresh = {pk: why for pk, why in matched.items() if pk not in settled and pk not in found}
+    for line in ProductLine.objects.filter(pk__in=fresh).order_by("name"):
+        found[line.pk] = (line, fresh[line.pk])
+    return list(found.values())[:limit]
 
 
 @transaction.atomic

@@ -91,11 +91,22 @@ function paintPlaceholders(list, items) {
   setTimeout(next);
 }
 
+// On a product page the items come ranked: this product, its line, the brand. A
+// divider says so where the reason changes (none before the product's own photos).
+function divider(item, previous) {
+  const before = previous ? previous.reason : 'product';
+  if (!item.reason || item.reason === before || !item.reason_label) return null;
+  return h('li', { class: 'ugc-sep', role: 'listitem', 'data-ugc-reason': item.reason },
+    item.reason_label);
+}
+
 function render(root, gallery) {
   const list = h('ul', {
     class: `ugc-g ugc-g--${gallery.layout}`, role: 'list',
     'aria-label': gallery.title || 'Customer photos',
-  }, gallery.items.map((item, n) => tile(item, n, gallery)));
+  }, gallery.items.flatMap((item, n) => [
+    divider(item, gallery.items[n - 1]), tile(item, n, gallery),
+  ]));
   root.replaceChildren(list);
   root.dataset.ugcState = 'ready';
   // After the next frame the tiles (colour and placeholder) are on screen: a mark

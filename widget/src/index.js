@@ -3,6 +3,7 @@
 
 import { mountGallery } from './gallery.js';
 import { visitorId } from './ids.js';
+import { addShareButton } from './share.js';
 import { injectStyles } from './styles.js';
 import { createTracker } from './tracker.js';
 
@@ -27,6 +28,7 @@ const tracker = createTracker(api, consented);
 function mountAll() {
   injectStyles();
   const roots = document.querySelectorAll('[data-ugc-gallery]:not([data-ugc-state])');
+  roots.forEach((root) => addShareButton(root, api));
   return Promise.all([...roots].map((root) => mountGallery(root, {
     api, tracker, visitor: consented() ? visitorId() : '',
   }).catch((e) => {

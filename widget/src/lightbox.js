@@ -17,14 +17,20 @@ function mediaFrame(item, gallery, index) {
   const media = video
     ? h('video', { src: video, controls: true, playsinline: true, preload: 'metadata', 'aria-label': altText(item) })
     : picture(item, gallery.api, { sizes: '(max-width: 480px) 100vw, 600px', alt: altText(item) });
+  // A product without a (web) link is still shown, as information: a plain marker.
   const hotspots = video ? [] : item.products
-    .filter((p) => p.hotspot_x !== null && p.hotspot_y !== null && safeUrl(p.url))
-    .map((p, n) => h('a', {
-      class: 'ugc-hot', href: safeUrl(p.url), target: '_blank', rel: 'noopener',
-      'aria-label': `Shop ${p.title}`,
-      style: { left: `${p.hotspot_x * 100}%`, top: `${p.hotspot_y * 100}%` },
-      onclick: () => gallery.productClick(item, index, p),
-    }, String(n + 1)));
+    .filter((p) => p.hotspot_x !== null && p.hotspot_y !== null)
+    .map((p, n) => {
+      const url = safeUrl(p.url);
+      const style = { left: `${p.hotspot_x * 100}%`, top: `${p.hotspot_y * 100}%` };
+      return url
+        ? h('a', {
+          class: 'ugc-hot', href: url, target: '_blank', rel: 'noopener',
+          'aria-label': `Shop ${p.title}`, style,
+          onclick: () => gallery.productClick(item, index, p),
+        }, String(n + 1))
+        : h('span', { class: 'ugc-hot ugc-hot--info', role: 'img', 'aria-label': productLabel(p), title: productLabel(p), style }, String(n + 1));
+    });
   return h('div', {
     class: 'ugc-lb-media',
     style: { aspectRatio: `${ratio}`, maxWidth: `min(100%, calc(80vh * ${ratio}))` },
@@ -34,17 +40,19 @@ function mediaFrame(item, gallery, index) {
 function info(item, gallery, index) {
   const creator = item.creator;
   const permalink = safeUrl(item.permalink);
-  const products = item.products.filter((p) => safeUrl(p.url));
+  const products = item.products;
   return h('div', { class: 'ugc-lb-info' },
     creator && h('p', { class: 'ugc-creator' },
       permalink ? h('a', { href: permalink, target: '_blank', rel: 'noopener' }, `@${creator.handle}`) : `@${creator.handle}`,
       ` on ${creator.platform}`),
     item.caption && h('p', { class: 'ugc-caption' }, item.caption),
     products.length > 0 && h('ul', { class: 'ugc-products', 'aria-label': 'Products in this post' },
-      products.map((p) => h('li', null, h('a', {
-        href: safeUrl(p.url), target: '_blank', rel: 'noopener',
-        onclick: () => gallery.productClick(item, index, p),
-      }, `Shop ${productLabel(p)}`)))));
+      products.map((p) => h('li', null, safeUrl(p.url)
+        ? h('a', {
+          href: safeUrl(p.url), target: '_blank', rel: 'noopener',
+          onclick: () => gallery.productClick(item, index, p),
+        }, `Shop ${productLabel(p)}`)
+        : h('span', { class: 'ugc-info' }, productLabel(p))))));
 }
 
 export function openLightbox(gallery, index, opener) {
@@ -61,13 +69,14 @@ export function openLightbox(gallery, index, opener) {
   function show(n) {
     current = (n + items.length) % items.length;
     const item = items[current];
-    box.replaceChildren(
+    // filter: replaceChildren would write a skipped part (false) as the text "false".
+    box.replaceChildren(...[
       h('button', { class: 'ugc-lb-close', type: 'button', 'aria-label': 'Close', onclick: close }, '\u00d7'),
       items.length > 1 && h('button', { class: 'ugc-lb-prev', type: 'button', 'aria-label': 'Previous', onclick: () => show(current - 1) }, '\u2039'),
       items.length > 1 && h('button', { class: 'ugc-lb-next', type: 'button', 'aria-label': 'Next', onclick: () => show(current + 1) }, '\u203a'),
       mediaFrame(item, gallery, current),
       info(item, gallery, current),
-    );
+    ].filter(Boolean));
     box.querySelector('.ugc-lb-close').focus();
     gallery.opened(item, current);
   }

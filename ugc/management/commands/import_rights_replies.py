@@ -4,7 +4,8 @@ FILE is JSON: a list of objects (or one object per line), each
     {"asset": 12} or {"platform": "instagram", "platform_id": "1789..."},
     "author_handle": "@jane", "text": "Sure! #YesAcme", "replied_at": "2026-05-01T10:00:00Z"
 A reply from the asset's creator carrying the approval hashtag grants the rights
-(ugc.services.rights.handle_reply); every reply gets an outcome in the summary.
+(judged by ugc.rights_replies, as a webhook's reply is); every reply gets an outcome
+in the summary.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from config.progress import Progress
+from core.progress import Progress
 from ugc.models import Asset
-from ugc.services.rights import handle_reply
+from ugc.services.rights_queue import handle_asset_reply
 
 
 def read_replies(path: Path) -> list:
@@ -58,8 +59,8 @@ def apply_reply(reply) -> str:
     if asset is None:
         return "unknown_asset"
     replied_at = parse_datetime(str(reply["replied_at"])) if reply.get("replied_at") else None
-    return handle_reply(
-        asset=asset,
+    return handle_asset_reply(
+        asset,
         author_handle=str(reply["author_handle"]),
         text=str(reply["text"]),
         replied_at=replied_at,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.progress import Progress
+from core.progress import Progress
 from ugc.ingest.csv_rows import parse_csv
 from ugc.ingest.folder import parse_folder
 from ugc.ingest.items import PLATFORMS, SourceError

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from config.progress import Progress
+from core.progress import Progress
 from ugc.models import Asset, AssetEmbedding
-from ugc.search.embedding import default_embedder
+from ugc.services.embedders import default_embedder
 from ugc.services.search_index import INDEXING_BATCH, embed_assets, request_indexing
 
 
