@@ -26,6 +26,6 @@ class AnalyticsConfig(AppConfig):
         post_migrate.connect(_partitions_after_migrate, sender=self)
         # The public gallery API (ugc) asks analytics which variant a visitor sees.
         from analytics.services.experiments import gallery_resolver
-        from ugc import gallery_variants
+        from ugc.delivery import variants as gallery_variants
 
         gallery_variants.register(gallery_resolver())

@@ -1,6 +1,6 @@
 """The funnel's KPIs from summed counters, as plain arithmetic (no Django import).
 
-Every definition here is the one in shared/KPIS.md; the table each KPI comes
+Every definition here is the one in docs/subsystems/kpis.md; the table each KPI comes
 from is named beside it. A ratio whose denominator is zero is `None` ("no data"),
 never 0 or an error: an asset never shown has no click-through rate.
 
@@ -48,7 +48,7 @@ def money(amount) -> Decimal | None:
 def awareness(c: dict) -> dict:
     """Impressions (times shown), reach (distinct visitors who saw), follower growth
     (net change over the range) and engagement rate (engagements ÷ platform
-    impressions; KPIS.md also quotes ÷ reach, given as engagement_rate_by_reach)."""
+    impressions; the KPI definitions also quote ÷ reach, given as engagement_rate_by_reach)."""
     start, end = c.get("followers_start"), c.get("followers_end")
     return {
         "impressions": c.get("impressions"),
@@ -67,7 +67,7 @@ def consideration(c: dict) -> dict:
     """CTR = clicks ÷ impressions; bounce rate = single-page sessions ÷ sessions;
     time on site = mean seconds from a session's first to last event; lead rate =
     leads ÷ sessions; sessions before purchase = mean sessions a buyer had up to
-    the order (KPIS.md, consideration)."""
+    the order (docs/subsystems/kpis.md, consideration)."""
     return {
         "gallery_views": c.get("gallery_views"),
         "asset_impressions": c.get("impressions"),
@@ -112,7 +112,7 @@ def purchase(c: dict) -> dict:
 
 def cost(c: dict) -> dict:
     """CPA = spend ÷ new customers; CPL = spend ÷ leads; ROAS = net revenue ÷ spend;
-    ROI = (net revenue - spend) ÷ spend (KPIS.md, cost and return). Revenue here is
+    ROI = (net revenue - spend) ÷ spend (docs/subsystems/kpis.md, cost and return). Revenue here is
     the net revenue of the orders in the same slice (last session's channel and
     campaign), not a multi-touch attribution."""
     spend, revenue = c.get("spend"), c.get("net_revenue")
@@ -142,6 +142,22 @@ STAGES = {
 def funnel(counters: dict) -> dict:
     """Every KPI of every stage from one dict of counters."""
     return {stage: derive(counters) for stage, derive in STAGES.items()}
+
+
+# The days a period may start and end on. A query's dates are checked against them where
+# they are parsed (the dashboard, the KPI and attribution APIs), so that the period before
+# one (a range is at most about three years), the year before it and the day after its
+# end are dates too: Python's dates end at years 1 and 9999, and arithmetic past them
+# raises OverflowError.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
+def check_day(day: date) -> date:
+    """The day, if a period may start or end on it; else ValueError saying which days may."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}, not {day}")
+    return day
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ row per event id, is what keeps deduplication exact across months.
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from analytics.channels import CHANNELS
 from analytics.events import EVENT_TYPES
@@ -138,7 +139,7 @@ class BotCount(models.Model):
         return f"{self.day}: {self.events}"
 
 
-# --- KPIs: daily rollups and spend (issue 7, second half) ---------------------------------
+# --- KPIs: daily rollups and spend ---------------------------------------------------------
 #
 # Four daily fact tables, each keyed by (day, a few dimension columns), kept by
 # analytics.services.rollups and read by analytics.selectors. Four and not one
@@ -311,7 +312,7 @@ class Spend(models.Model):
         return f"{self.day} {self.channel}/{self.campaign}: {self.amount} {self.currency}"
 
 
-# --- Attribution runs and experiments (issue 8, second half) ------------------------------
+# --- Attribution runs and experiments ------------------------------------------------------
 
 
 class AttributionRun(models.Model):
@@ -324,15 +325,15 @@ class AttributionRun(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     class Level(models.TextChoices):
-        CHANNEL = "channel"
-        GALLERY = "gallery"
-        ASSET = "asset"
+        CHANNEL = "channel", _("Channel")
+        GALLERY = "gallery", _("Gallery")
+        ASSET = "asset", _("Asset")
 
     model = models.CharField(max_length=30)
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.CHANNEL)
@@ -345,6 +346,8 @@ class AttributionRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The error as a message, shown in the reader's language (core/reasons.py).
+    error_message = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -395,9 +398,9 @@ class Experiment(models.Model):
     """
 
     class Metric(models.TextChoices):
-        CONVERSION_RATE = "conversion_rate"
-        REVENUE_PER_VISITOR = "revenue_per_visitor"
-        CLICK_THROUGH = "click_through"
+        CONVERSION_RATE = "conversion_rate", _("Conversion Rate")
+        REVENUE_PER_VISITOR = "revenue_per_visitor", _("Revenue Per Visitor")
+        CLICK_THROUGH = "click_through", _("Click Through")
 
     site = models.ForeignKey("ugc.Site", on_delete=models.CASCADE, related_name="experiments")
     key = models.SlugField(max_length=100, help_text="The name events carry in `experiment`.")

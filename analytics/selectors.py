@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, timedelta
 from functools import partial
 
-from django.db import connection
 from django.utils import timezone
 
-from analytics import kpis
+from analytics import estimates, kpis
 from analytics.kpis import Period
 from analytics.services import rollups
+from core.replica import read_connection
 
 DIMENSIONS = (
     "all", "asset", "gallery", "product", "product_line", "platform", "channel", "campaign",
@@ -114,7 +114,7 @@ def _fetch(sql: str, params: dict, by_day: bool, found: dict | None = None) -> d
     """{day or None: {column: value}} for a statement whose first column is the day,
     merged into `found` when given."""
     found = {} if found is None else found
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description][1:]
         for row in cursor:
@@ -314,7 +314,7 @@ def main_currency(period: Period) -> str | None:
     """The currency most of the period's orders were in: the default to report in.
     From the rollup alone (today's row at most a beat old): a few minutes of orders
     seldom change the majority, and every report asks this first."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             "SELECT currency FROM analytics_dailyorderstats WHERE day BETWEEN %s AND %s "
             "GROUP BY currency ORDER BY sum(orders) DESC, currency LIMIT 1",
@@ -405,7 +405,7 @@ def customer_lifetime_value(*, period: Period, currency: str) -> dict:
     period): their net revenue to date ÷ customers. Then one predictive estimate over
     all those customers (analytics.kpis.predicted_clv), stated as an estimate."""
     params = {"start": period.start, "end": period.end, "currency": currency}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(CLV_COHORTS, params)
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor]
@@ -442,7 +442,7 @@ def _predicted(rows: list[dict]) -> dict:
     }
 
 
-# -- the dashboard's rankings and funnel (analytics/views.py) ---------------------------------
+# -- the dashboard's rankings and funnel (workspace/dashboard.py) ---------------------------------
 
 FUNNEL_STEPS = (
     ("impressions", "awareness", "impressions"),
@@ -496,11 +496,77 @@ def funnel_steps(slice_: Slice, period: Period, days: dict | None = None) -> lis
     return steps
 
 
+GALLERY_FUNNEL = (
+    # (step, what is counted, side of the counters, counter)
+    ("Impressions", "tiles seen in a gallery", "gallery", "impressions"),
+    ("Clicks", "clicks on a tile", "gallery", "clicks"),
+    ("Product views", "clicks from a gallery to a product", "gallery", "product_clicks"),
+    ("Add to cart", "sessions of UGC-interacting shoppers with a cart", "ugc", "cart_sessions"),
+    ("Orders", "orders of shoppers who interacted with UGC", "ugc", "orders"),
+)
+
+
+def ugc_side_days(slice_: Slice, period: Period) -> dict[bool, dict[date, dict]]:
+    """{interacted with UGC: {day: session and order sums}} over the period and the one
+    before it (no distinct visitors), for the gallery funnel and the UGC split."""
+    span = Period(period.previous().start, period.end)
+    sides: dict[bool, dict[date, dict]] = {}
+    for side in (True, False):
+        one = replace(slice_, ugc=side)
+        days: dict[date, dict] = defaultdict(dict)
+        for found in (
+            session_counters(one, span, by_day=True, visitors=False),
+            order_counters(one, span, by_day=True),
+        ):
+            for day, values in found.items():
+                days[day].update(values)
+        sides[side] = dict(days)
+    return sides
+
+
+def gallery_funnel(days: dict, sides: dict, period: Period) -> list[dict]:
+    """Impressions → clicks → product views → add to cart → orders of the galleries and
+    the shoppers who used them, each step as a share of the one before, this period and
+    the previous one. `days`: funnel_days(); `sides`: ugc_side_days()."""
+    steps, before = [], None
+    for name, counted, source, counter in GALLERY_FUNNEL:
+        by_day = days if source == "gallery" else sides[True]
+        value = summed(by_day, period).get(counter)
+        earlier = summed(by_day, period.previous()).get(counter)
+        steps.append(
+            {
+                "step": name,
+                "counted": counted,
+                "count": value,
+                "share_of_step_before": kpis.ratio(value, before),
+                "previous_count": earlier,
+                "change_vs_previous_period": kpis.change(value, earlier),
+            }
+        )
+        before = value
+    return steps
+
+
+def ugc_conversion(sides: dict, period: Period) -> dict[bool, dict]:
+    """Per side of the UGC split: sessions, sessions with an order and their ratio."""
+    out = {}
+    for side, days in sides.items():
+        found = summed(days, period)
+        sessions, buying = found.get("sessions"), found.get("purchase_sessions")
+        out[side] = {
+            "sessions": sessions,
+            "purchase_sessions": buying,
+            "conversion_rate": kpis.ratio(buying, sessions),
+            "orders": found.get("orders"),
+        }
+    return out
+
+
 # Both rankings from one read of the asset rollup: its rows summed per (asset, gallery)
 # first (one hash over the period's rows, ~2,000 groups), then those sums grouped by
-# asset and by gallery at once (GROUPING SETS; cheaper than two hashes over every row),
-# each grouping ranked on its own and cut at the limit.
-RANKINGS_SQL = """
+# asset and by gallery at once (GROUPING SETS; cheaper than two hashes over every row).
+# Every item comes back: the shrunk estimates fit their prior on all of them.
+RANKING_SUMS_SQL = """
 WITH pairs AS MATERIALIZED (
     SELECT t.asset_id, t.gallery, sum(t.gallery_views) AS gallery_views,
            sum(t.impressions) AS impressions, sum(t.clicks) AS clicks,
@@ -508,22 +574,13 @@ WITH pairs AS MATERIALIZED (
     FROM {source} t
     WHERE {where}
     GROUP BY t.asset_id, t.gallery
-), sums AS (
-    SELECT p.asset_id, p.gallery, GROUPING(p.asset_id) AS by_gallery,
-           sum(p.gallery_views) AS gallery_views, sum(p.impressions) AS impressions,
-           sum(p.clicks) AS clicks, sum(p.conversions) AS ugc_conversions,
-           sum(p.revenue) AS ugc_revenue
-    FROM pairs p
-    GROUP BY GROUPING SETS ((p.asset_id), (p.gallery))
-), ranked AS (
-    SELECT s.*, row_number() OVER (
-        PARTITION BY s.by_gallery
-        ORDER BY s.ugc_revenue DESC, s.ugc_conversions DESC, s.clicks DESC, s.asset_id, s.gallery
-    ) AS place
-    FROM sums s
-    WHERE CASE WHEN s.by_gallery = 1 THEN s.gallery <> '' ELSE s.asset_id IS NOT NULL END
 )
-SELECT * FROM ranked WHERE place <= %(limit)s ORDER BY by_gallery, place
+SELECT p.asset_id, p.gallery, GROUPING(p.asset_id) AS by_gallery,
+       sum(p.gallery_views) AS gallery_views, sum(p.impressions) AS impressions,
+       sum(p.clicks) AS clicks, sum(p.conversions) AS ugc_conversions,
+       sum(p.revenue) AS ugc_revenue
+FROM pairs p
+GROUP BY GROUPING SETS ((p.asset_id), (p.gallery))
 """
 ASSET_RANKED = ("asset_id", "impressions", "clicks", "ugc_conversions", "ugc_revenue")
 GALLERY_RANKED = (
@@ -531,33 +588,53 @@ GALLERY_RANKED = (
 )  # fmt: skip
 
 
-def rankings(slice_: Slice, period: Period, limit: int = 10) -> dict[str, list[dict]]:
-    """{"assets": top_assets rows, "galleries": top_galleries rows} in one pass over the
-    asset rollup (and three queries for the assets and the galleries' titles)."""
+def ranking_sums(slice_: Slice, period: Period) -> dict[str, list[dict]]:
+    """{"assets": [...], "galleries": [...]}: every asset's and gallery's counters over
+    the period, in one pass over the asset rollup; `key` is the asset id as text or the
+    gallery slug, as attribution credits name them."""
     where = _where(Slice("all", site_id=slice_.site_id), "TRUE", ugc=False)
-    params = {**_params(slice_, period), "limit": limit}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         source = _rows("analytics_dailyassetstats", period)
-        cursor.execute(RANKINGS_SQL.format(where=where, source=source), params)
+        cursor.execute(RANKING_SUMS_SQL.format(where=where, source=source), _params(slice_, period))
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor]
-    assets = [_ranked({k: r[k] for k in ASSET_RANKED}) for r in rows if not r["by_gallery"]]
-    galleries = [_ranked({k: r[k] for k in GALLERY_RANKED}) for r in rows if r["by_gallery"]]
+    assets = [
+        _ranked({k: r[k] for k in ASSET_RANKED}, str(r["asset_id"]))
+        for r in rows
+        if not r["by_gallery"] and r["asset_id"] is not None
+    ]
+    galleries = [
+        _ranked({k: r[k] for k in GALLERY_RANKED}, r["gallery"])
+        for r in rows
+        if r["by_gallery"] and r["gallery"]
+    ]
+    return {"assets": assets, "galleries": galleries}
+
+
+def rankings(
+    slice_: Slice, period: Period, limit: int = 10, sums: dict | None = None
+) -> dict[str, list[dict]]:
+    """{"assets": top_assets rows, "galleries": top_galleries rows}: by shrunk UGC-assisted
+    revenue per 1,000 impressions (analytics.estimates), items with too few impressions
+    left out. `sums`: ranking_sums() already read for the slice and period."""
+    sums = ranking_sums(slice_, period) if sums is None else sums
+    by = {"orders": "ugc_assisted_orders", "revenue": "ugc_assisted_revenue", "limit": limit}
+    assets = estimates.ranked(sums["assets"], **by)
+    galleries = estimates.ranked(sums["galleries"], **by)
     return {"assets": _with_assets(assets), "galleries": _with_titles(galleries, slice_)}
 
 
-def _ranked(row: dict) -> dict:
+def _ranked(row: dict, key: str) -> dict:
+    row["key"] = key
     row["click_through_rate"] = kpis.ratio(row["clicks"], row["impressions"])
     row["ugc_assisted_orders"] = row.pop("ugc_conversions")
     row["ugc_assisted_revenue"] = kpis.money(row.pop("ugc_revenue"))
     return row
 
 
-def top_assets(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
-    """The assets with the most UGC-assisted revenue in the period (each order counted in
-    full for every asset its buyer clicked: assisted, not shares of credit), each with
-    its `asset` (creator and renditions loaded: three queries whatever the limit)."""
-    return rankings(slice_, period, limit)["assets"]
+def below_minimum(sums: list[dict]) -> int:
+    """How many items had impressions in the period, but too few to be ranked."""
+    return sum(1 for row in sums if 0 < (row["impressions"] or 0) < estimates.MIN_IMPRESSIONS)
 
 
 def _with_assets(rows: list[dict]) -> list[dict]:
@@ -568,16 +645,9 @@ def _with_assets(rows: list[dict]) -> list[dict]:
 def assets_for_ranking(ids: list[int]) -> list:
     """The assets of a ranking with their creator and renditions, in two queries."""
     from ugc.models import Asset
-    from ugc.workspace.pages import tiles
+    from ugc.selectors import tile_assets
 
-    return tiles(Asset.objects.filter(pk__in=ids))
-
-
-def top_galleries(slice_: Slice, period: Period, limit: int = 10) -> list[dict]:
-    """Galleries by the UGC-assisted revenue of their assets (the KPI API's gallery
-    dimension: an order that touched two of a gallery's assets counts twice), with the
-    gallery's title where one of that slug exists."""
-    return rankings(slice_, period, limit)["galleries"]
+    return list(tile_assets(Asset.objects.filter(pk__in=ids)))
 
 
 def _with_titles(rows: list[dict], slice_: Slice) -> list[dict]:
@@ -607,33 +677,130 @@ def latest_finished_runs(date_from, date_to, level: str) -> dict[str, object]:
     return {run.model: run for run in runs}
 
 
-def finished_runs(period: Period, level: str) -> dict[str, object]:
-    return latest_finished_runs(period.start, period.end, level)
+# A run at asset level also holds its channel and gallery credits: the one run that
+# can answer all three of the dashboard's attributed sections, so it is preferred.
+LEVEL_RANK = {"asset": 0, "gallery": 1, "channel": 2}
 
 
-def attributed_ranking(run, level: str, limit: int = 10) -> list[dict]:
-    """The keys (asset ids, gallery slugs, channels) a run credited most, by value; the
-    part credited to touches of no such key, "(none)", is left out of a ranking."""
-    from analytics.models import AttributionCredit
+def covering_run(period: Period, model: str | None = None, level: str = "channel"):
+    """The finished run that answers for the period: over exactly its range if there is
+    one, else the shortest finished run whose range holds it; at `level` or a finer
+    one (asset runs first, they answer every level); the latest of equals. None: no run
+    covers the range. `model` None: any model's."""
+    from django.db.models import Case, F, IntegerField, Value, When
 
-    rows = (
-        AttributionCredit.objects.filter(run=run, level=level)
-        .exclude(key="(none)")
-        .order_by("-value", "key")
-        .values("key", "conversions", "value")[:limit]
+    from analytics.models import AttributionRun
+
+    levels = [name for name, rank in LEVEL_RANK.items() if rank <= LEVEL_RANK[level]]
+    runs = AttributionRun.objects.filter(
+        status=AttributionRun.Status.DONE,
+        date_from__lte=period.start,
+        date_to__gte=period.end,
+        level__in=levels,
     )
-    return [{**row, "value": kpis.money(row["value"])} for row in rows]
+    if model is not None:
+        runs = runs.filter(model=model)
+    rank = Case(
+        *(When(level=name, then=Value(n)) for name, n in LEVEL_RANK.items()),
+        output_field=IntegerField(),
+    )
+    return (
+        runs.annotate(span=F("date_to") - F("date_from"), level_rank=rank)
+        .order_by("span", "level_rank", "-finished_at", "-pk")
+        .first()
+    )
 
 
-def models_side_by_side(period: Period, level: str = "channel") -> tuple[list[str], list[dict]]:
-    """(models with a finished run, [{key, <model>: credited value, ...}]) in two queries."""
+def sibling_runs(run) -> dict[str, object]:
+    """Each model's latest finished run with this run's range and journey settings (the
+    run itself for its own model): the runs "models side by side" compares."""
+    from analytics.models import AttributionRun
+
+    runs = (
+        AttributionRun.objects.filter(
+            status=AttributionRun.Status.DONE,
+            date_from=run.date_from,
+            date_to=run.date_to,
+            level=run.level,
+            lookback_days=run.lookback_days,
+            include_impressions=run.include_impressions,
+            currency=run.currency,
+        )
+        .exclude(model=run.model)
+        .order_by("model", "-finished_at", "-pk")
+        .distinct("model")
+    )
+    return {run.model: run, **{other.model: other for other in runs}}
+
+
+def pending_runs(period: Period) -> list:
+    """Runs over exactly this range still queued or running, oldest first."""
+    from analytics.models import AttributionRun
+
+    pending = [AttributionRun.Status.QUEUED, AttributionRun.Status.RUNNING]
+    return list(
+        AttributionRun.objects.filter(
+            date_from=period.start, date_to=period.end, status__in=pending
+        ).order_by("pk")
+    )
+
+
+def recent_runs(limit: int = 100) -> list:
+    from analytics.models import AttributionRun
+
+    return list(AttributionRun.objects.order_by("-pk")[:limit])
+
+
+def runs_by_id(ids: list[int]) -> list:
+    from analytics.models import AttributionRun
+
+    return list(AttributionRun.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def credits(run, level: str) -> dict[str, dict]:
+    """{key: {"conversions", "value"}} the run credited at this level, "(none)" included."""
     from analytics.models import AttributionCredit
 
-    runs = finished_runs(period, level)
+    rows = AttributionCredit.objects.filter(run=run, level=level)
+    return {
+        row["key"]: {"conversions": row["conversions"], "value": row["value"]}
+        for row in rows.values("key", "conversions", "value")
+    }
+
+
+def attributed_rankings(
+    run, slice_: Slice, period: Period, limit: int = 10, sums: dict | None = None
+) -> dict[str, list[dict]]:
+    """As rankings(), by the run's credited revenue per 1,000 impressions: each asset's
+    and gallery's credits joined to its impressions and clicks in the period."""
+    sums = ranking_sums(slice_, period) if sums is None else sums
+    by = {"orders": "credited_orders", "revenue": "credited_revenue", "limit": limit}
+    found = {}
+    for level, name in (("asset", "assets"), ("gallery", "galleries")):
+        credited = credits(run, level)
+        rows = [
+            {
+                **row,
+                "credited_orders": credited.get(row["key"], {}).get("conversions", 0.0),
+                "credited_revenue": kpis.money(credited.get(row["key"], {}).get("value", 0.0)),
+            }
+            for row in sums[name]
+        ]
+        found[name] = estimates.ranked(rows, **by)
+    return {
+        "assets": _with_assets(found["assets"]),
+        "galleries": _with_titles(found["galleries"], slice_),
+    }
+
+
+def models_side_by_side(runs: dict[str, object], level: str = "channel"):
+    """(models, [{key, <model>: credited value, ...}]) for these runs, in one query."""
+    from analytics.models import AttributionCredit
+
     by_run = {run.pk: model for model, run in runs.items()}
     table: dict[str, dict] = {}
-    credits = AttributionCredit.objects.filter(run_id__in=by_run, level=level)
-    for credit in credits.values("run_id", "key", "value"):
+    found = AttributionCredit.objects.filter(run_id__in=by_run, level=level)
+    for credit in found.values("run_id", "key", "value"):
         row = table.setdefault(credit["key"], {"key": credit["key"]})
         row[by_run[credit["run_id"]]] = kpis.money(credit["value"])
     return sorted(runs), [table[key] for key in sorted(table)]

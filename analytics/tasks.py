@@ -46,16 +46,17 @@ def rollup_pending() -> list[str]:
 
 
 @shared_task
-def run_attribution(run_id: int) -> list[str]:
-    """Compute one attribution run; running it again replaces its results."""
-    from analytics.services.attribution_runs import execute_runs
-
-    return execute_runs([run_id])
-
-
-@shared_task
 def run_attributions(run_ids: list[int]) -> list[str]:
     """Compute several runs, building the journeys once per range; idempotent like one."""
     from analytics.services.attribution_runs import execute_runs
 
     return execute_runs(list(run_ids))
+
+
+@shared_task
+def requeue_stale_runs() -> list[int]:
+    """Send again the runs still queued long after they were made: their message never
+    reached the broker (or was lost with it). Running a run twice replaces its results."""
+    from analytics.services.attribution_runs import requeue_stale
+
+    return requeue_stale()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 currency_code = RegexValidator(r"^[A-Z]{3}$", "a three-letter ISO 4217 currency code")
 
@@ -35,10 +36,10 @@ class ProductLine(models.Model):
 
 
 class Availability(models.TextChoices):
-    IN_STOCK = "in_stock", "In stock"
-    OUT_OF_STOCK = "out_of_stock", "Out of stock"
-    PREORDER = "preorder", "Pre-order"
-    DISCONTINUED = "discontinued", "Discontinued"
+    IN_STOCK = "in_stock", _("In stock")
+    OUT_OF_STOCK = "out_of_stock", _("Out of stock")
+    PREORDER = "preorder", _("Pre-order")
+    DISCONTINUED = "discontinued", _("Discontinued")
 
 
 class Product(models.Model):
@@ -98,8 +99,8 @@ class Variant(models.Model):
 
 
 class CustomerKeyKind(models.TextChoices):
-    EMAIL = "email", "Email address"
-    SHOP_CUSTOMER = "shop_customer", "Shop's customer id"
+    EMAIL = "email", _("Email address")
+    SHOP_CUSTOMER = "shop_customer", _("Shop's customer id")
 
 
 class Customer(models.Model):
@@ -171,9 +172,9 @@ class Shop(models.Model):
 
 
 class OrderStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 def money_field(**kwargs):
@@ -308,10 +309,10 @@ class Refund(models.Model):
 
 
 class WebhookOutcome(models.TextChoices):
-    PROCESSED = "processed", "Processed"
-    STALE = "stale", "Older than the stored state; ignored"
-    INVALID = "invalid", "Invalid payload"
-    IGNORED = "ignored", "Topic not handled"
+    PROCESSED = "processed", _("Processed")
+    STALE = "stale", _("Older than the stored state; ignored")
+    INVALID = "invalid", _("Invalid payload")
+    IGNORED = "ignored", _("Topic not handled")
 
 
 class WebhookDelivery(models.Model):

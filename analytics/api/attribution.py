@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import selectors
+from analytics.api.kpis import day_field
 from analytics.models import AttributionCredit, AttributionRun
 from analytics.services.attribution_runs import (
     MAX_LOOKBACK_DAYS,
@@ -23,8 +24,8 @@ from analytics.services.attribution_runs import (
     MODEL_NAMES,
     queue_runs,
 )
-from config.api.permissions import IsAnalyst
-from config.api.schema import problem_response
+from core.api.permissions import IsAnalyst
+from core.api.schema import problem_response
 
 RUN_FIELDS = (
     "id",
@@ -57,7 +58,7 @@ class RunRequestSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=MODEL_NAMES), min_length=1, max_length=8
     )
     level = serializers.ChoiceField(choices=AttributionRun.Level.values, default="channel")
-    to = serializers.DateField()
+    to = day_field()
     lookback_days = serializers.IntegerField(min_value=1, max_value=MAX_LOOKBACK_DAYS, default=30)
     include_impressions = serializers.BooleanField(default=False)
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="")
@@ -65,7 +66,7 @@ class RunRequestSerializer(serializers.Serializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField()  # a keyword in Python
+        fields["from"] = day_field()  # a keyword in Python
         return fields
 
     def validate(self, attrs):
@@ -77,12 +78,12 @@ class RunRequestSerializer(serializers.Serializer):
 
 
 class CompareQuerySerializer(serializers.Serializer):
-    to = serializers.DateField()
+    to = day_field()
     level = serializers.ChoiceField(choices=AttributionRun.Level.values, default="channel")
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField()
+        fields["from"] = day_field()
         return fields
 
 

@@ -9,13 +9,13 @@ which cannot set headers, so no preflight) or `application/json` (fetch), so it
 is read raw and parsed here rather than by a DRF parser, and events are checked
 by analytics.events, not by a serializer per event.
 
-Speed (issue 7: tens of thousands of events a second on two cores): `collect` is a
+Speed (tens of thousands of events a second on two cores): `collect` is a
 plain Django view, and CollectFastPath (high in MIDDLEWARE) hands it the request
 before the session, CSRF, auth, messages and htmx middleware and DRF's request
 wrapping, negotiation and throttles, none of which a keyed, cookieless beacon
 uses. CollectView is the same view as DRF sees it, so the OpenAPI schema
 documents the endpoint and its errors; errors are still rendered by the API's
-one exception handler (config.api.problems), so they are the same problem bodies.
+one exception handler (core.api.problems), so they are the same problem bodies.
 """
 
 from __future__ import annotations
@@ -41,20 +41,16 @@ from analytics import useragents
 from analytics.api.serializers import CollectBatchSerializer, CollectReceiptSerializer
 from analytics.events import MAX_BATCH, ClockWindow, Rejected, parse_event
 from analytics.services import collect as collect_service
-from config.api import problems
-from config.api.bodies import body_within, media_type, refuse_declared_over
-from config.api.schema import problem_response
-from ugc.api.public import PREFLIGHT_MAX_AGE, origin_allowed, site_for_key
+from core.api import problems
+from core.api.bodies import body_within, media_type, refuse_declared_over
+from core.api.schema import problem_response
+from ugc.delivery.keys import PREFLIGHT_MAX_AGE, origin_allowed, request_key, site_for_key
 
 ACCEPTED_TYPES = ("application/json", "text/plain")
 
 
 def _invalid(field: str, message: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({field: [message]})
-
-
-def query_key(request) -> str:
-    return request.GET.get("key") or request.headers.get("X-Site-Key") or ""
 
 
 def read_batch(request) -> dict:
@@ -134,7 +130,7 @@ def collect(request) -> HttpResponse:
     except Exception as exc:  # every error, a 500 too, becomes a problem body
         response = problem(request, exc)
     if site is None and wants_cors(request):
-        site = site_for_key(query_key(request))  # an early 4xx: readable by the widget
+        site = site_for_key(request_key(request))  # an early 4xx: readable by the widget
     return with_cors(request, response, site)
 
 
@@ -174,7 +170,7 @@ def checked_batch(request, site: dict, raw_events: list) -> tuple[dict, list[dic
 
 
 def batch_key(request, payload: dict) -> str:
-    key = query_key(request) or payload.get("key") or ""
+    key = request_key(request) or payload.get("key") or ""
     if not isinstance(key, str) or not key:
         raise _invalid("key", 'A publishable key is needed: ?key=, X-Site-Key or "key".')
     return key
@@ -215,7 +211,7 @@ def problem(request, exc: Exception) -> HttpResponse:
 def wants_cors(request) -> bool:
     """An early 4xx (before the site was known) to a page's script, which can read it
     when the key in the query string names a site that allows the page's origin."""
-    return bool(request.headers.get("Origin") and query_key(request))
+    return bool(request.headers.get("Origin") and request_key(request))
 
 
 def with_cors(request, response: HttpResponse, site: dict | None) -> HttpResponse:

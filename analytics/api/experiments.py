@@ -22,8 +22,8 @@ from analytics.services.experiments import (
     create_experiment,
     experiment_results,
 )
-from config.api.permissions import IsAnalyst
-from config.api.schema import problem_response
+from core.api.permissions import IsAnalyst
+from core.api.schema import problem_response
 from ugc.models import Gallery, Site
 
 NOT_FOUND = problem_response("No such experiment")
@@ -143,6 +143,8 @@ class ExperimentResultsView(APIView):
         description="Visitors are those whose events carried the experiment and variant; "
         "their orders after first exposure count. Rates use a two-proportion z-test, "
         "revenue per visitor Welch's t-test; the difference has a 95% interval. "
+        "Each variant's `estimate` is its own value of the metric with a 95% interval "
+        "(Wilson's for rates, Student's t for revenue), null with too few visitors. "
         "`sample_ratio_mismatch` flags a split off its weights (chi-square p < 0.001). "
         f"`minimum_detectable_effect` is at 80% power for the sample so far. {PEEKING_WARNING}",
     )

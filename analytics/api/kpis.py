@@ -22,9 +22,11 @@ from rest_framework.views import APIView
 
 from analytics import selectors
 from analytics.channels import CHANNELS
-from analytics.kpis import Period
+from analytics.kpis import Period, check_day
 from analytics.services.spend import SpendFileError, import_spend
-from config.api.permissions import IsAnalyst
+from core.api.permissions import IsAnalyst
+from core.csvio import safe_row
+from core.replica import replica_reads
 from ugc.models import Platform
 
 MAX_DAYS = 3 * 366
@@ -50,7 +52,7 @@ class CsvRenderer(BaseRenderer):
         writer = csv.writer(out)
         writer.writerow(["field", "value"])
         for path, value in _flatten(data, ""):
-            writer.writerow([_cell(path), _cell("" if value is None else str(value))])
+            writer.writerow(safe_row([path, value]))
         return out.getvalue().encode()
 
 
@@ -65,21 +67,29 @@ def _flatten(value, prefix: str):
         yield prefix, value
 
 
-def _cell(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _within_range(day) -> None:
+    try:
+        check_day(day)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def day_field() -> serializers.DateField:
+    """A query's from or to: a date that a period may start or end on."""
+    return serializers.DateField(validators=[_within_range])
 
 
 class KpiQuerySerializer(serializers.Serializer):
     dimension = serializers.ChoiceField(choices=selectors.DIMENSIONS, default="all")
     key = serializers.CharField(required=False, max_length=200)
     # "from" is a Python keyword: the field is declared under its query name below.
-    to = serializers.DateField()
+    to = day_field()
     site = serializers.IntegerField(required=False, min_value=1)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField()
+        fields["from"] = day_field()
         return fields
 
     def validate(self, attrs):
@@ -132,6 +142,11 @@ class AnalystView(APIView):
     permission_classes = [IsAnalyst]
     renderer_classes = [JSONRenderer, CsvRenderer]
 
+    def dispatch(self, request, *args, **kwargs):
+        # Figures that may lag a little: read from the replica when there is one.
+        with replica_reads():
+            return super().dispatch(request, *args, **kwargs)
+
     def handle_exception(self, exc):
         # Errors are problem details in JSON whatever format the client asked for.
         self.request.accepted_renderer = JSONRenderer()
@@ -165,7 +180,7 @@ class KpiView(AnalystView):
         summary="KPIs across the funnel for a slice and period",
         parameters=QUERY_PARAMETERS,
         responses={200: FREE_FORM},
-        description="Awareness, consideration, purchase and cost KPIs (shared/KPIS.md) "
+        description="Awareness, consideration, purchase and cost KPIs "
         "for the period, the previous period of equal length and the same dates a year "
         "earlier, with relative changes. A KPI the slice does not measure is null. "
         "For all, channel and campaign, `ugc_split` gives purchase KPIs for shoppers who "

@@ -15,7 +15,7 @@ urlpatterns = [
     path("analytics/spend", kpis.SpendView.as_view(), name="analytics-spend"),
 ]
 
-# Attribution runs and gallery experiments (issue 8).
+# Attribution runs and gallery experiments.
 from analytics.api import attribution, experiments  # noqa: E402
 
 urlpatterns += [

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from analytics import utm
 from analytics.api.serializers import UtmLinkRequestSerializer, UtmLinkSerializer
-from config.api.permissions import IsCoordinator
+from core.api.permissions import IsCoordinator
 
 
 class UtmLinkView(APIView):

@@ -27,12 +27,14 @@ its simulation noise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.linalg import spsolve
 
 from analytics.attribution.pathset import Credits, PathSet
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 START = 0  # state index of (start); channel states follow
 
@@ -46,7 +48,7 @@ class MarkovResult:
 
 @dataclass(frozen=True)
 class _Chain:
-    transitions: sparse.csr_matrix  # transient -> transient probabilities
+    transitions: scipy.sparse.csr_matrix  # transient -> transient probabilities
     to_conversion: np.ndarray  # per transient state
     value_at_conversion: np.ndarray  # per transient state: prob x mean value
     members: np.ndarray  # (states, channels) bool: which channels a state holds
@@ -89,6 +91,10 @@ def _chain(paths: PathSet, order: int) -> _Chain:
     previous = np.where(first, START, np.roll(state, 1))
     through = paths.conversions + paths.nulls
     last = np.flatnonzero(np.append(first[1:], True))
+    # scipy.sparse is imported where a chain is built, not at every process start (web,
+    # worker, manage.py import this module through the attribution runs): ~0.5 s.
+    from scipy import sparse
+
     counts = sparse.coo_matrix(
         (through[window_path], (previous, state)), shape=(n_states, n_states)
     ).tocsr()
@@ -160,6 +166,9 @@ def _absorbed(chain: _Chain, kept: np.ndarray) -> np.ndarray:
     A removed state absorbs into (null): dropping its rows and columns from
     (I - Q) h = r leaves exactly the chain with those states redirected.
     """
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
     index = np.flatnonzero(kept)
     q = chain.transitions[index][:, index]
     system = (sparse.identity(len(index), format="csc") - q).tocsc()

@@ -8,6 +8,8 @@
 - Sample-ratio mismatch: chi-square goodness of fit of the visitors per arm to
   the configured split; p below 0.001 means assignment or logging is broken.
 - Minimum detectable effect at 80% power for the sample so far.
+- Each arm's own estimate with its interval: Wilson's score interval for a rate
+  (it stays inside 0-1 and is honest for a few conversions), Student's t for a mean.
 
 These p-values hold for one look at a sample size fixed in advance; looking
 every day and stopping at the first p < 0.05 inflates false positives. The API
@@ -102,6 +104,30 @@ def welch_ttest(
     p_value = 2 * _stats().t.sf(abs(t), df)
     critical = _stats().t.ppf(1 - alpha / 2, df)
     return _comparison(mean_control, mean_variant, se, float(p_value), critical)
+
+
+def proportion_interval(successes: int, n: int, alpha: float = ALPHA) -> tuple[float, float]:
+    """Wilson's score interval of the rate successes / n."""
+    if n <= 0:
+        raise ValueError("an arm needs at least one visitor")
+    z = _stats().norm.ppf(1 - alpha / 2)
+    rate = successes / n
+    shrink = 1 + z**2 / n
+    centre = (rate + z**2 / (2 * n)) / shrink
+    half = z * math.sqrt(rate * (1 - rate) / n + z**2 / (4 * n**2)) / shrink
+    # At 0 or n successes the bound is the rate itself; rounding must not leave it outside.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    return low, 1.0 if successes == n else min(1.0, centre + half)
+
+
+def mean_interval(
+    mean: float, variance: float, n: int, alpha: float = ALPHA
+) -> tuple[float, float]:
+    """Student's t interval of a mean from its sample variance (n - 1 in the denominator)."""
+    if n < 2:
+        raise ValueError("an arm needs at least two visitors")
+    half = _stats().t.ppf(1 - alpha / 2, n - 1) * math.sqrt(variance / n)
+    return mean - half, mean + half
 
 
 def sample_ratio_mismatch(counts: Sequence[int], weights: Sequence[float]) -> tuple[float, float]:

@@ -3,7 +3,7 @@
 A run is one model over the journeys of a date range at one touch level. Every
 model here ends as a credit per touch (its part of its journey's conversion
 and value), so one touch's credit can be summed by its channel, its gallery
-and its asset alike, and each level adds up to the run's total (DESIGN.md §4.3):
+and its asset alike, and each level adds up to the run's total (docs/architecture.md, rule 3):
 
 - the rule-based models and Shapley give each touch a share of its journey
   (the `*_shares` functions, Shapley by its closed form);
@@ -27,6 +27,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from analytics.attribution import (
     DIRECT,
@@ -49,6 +50,8 @@ from analytics.services.journeys import (
     Journeys,
     build_journeys,
 )
+from core.effects import enqueue_after_commit
+from core.reasons import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -80,23 +83,28 @@ def checked_parameters(model: str, parameters: dict | None) -> dict:
     """The model's parameters with defaults filled in; ValidationError names a bad one."""
     if model not in MODEL_NAMES:
         names = ", ".join(MODEL_NAMES)
-        raise ValidationError({"model": f"unknown model {model!r}; one of {names}"})
+        unknown = gettext("unknown model %(model)r; one of %(names)s")
+        raise ValidationError({"model": unknown % {"model": model, "names": names}})
     given = dict(parameters or {})
     allowed = PARAMETERS.get(model, {})
     unknown = sorted(set(given) - set(allowed))
     if unknown:
-        raise ValidationError({"parameters": f"{model} takes no parameter {', '.join(unknown)}"})
+        takes = {"model": model, "names": ", ".join(unknown)}
+        no = gettext("%(model)s takes no parameter %(names)s") % takes
+        raise ValidationError({"parameters": no})
     out = {}
     for name, (default, low, high) in allowed.items():
         value = given.get(name, default)
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or not low <= value <= high:
-            raise ValidationError({f"parameters.{name}": f"must be a number in [{low}, {high}]"})
+            bounds = gettext("must be a number in [%(low)s, %(high)s]") % {"low": low, "high": high}
+            raise ValidationError({f"parameters.{name}": bounds})
         out[name] = int(value) if name == "order" else float(value)
     if model == "position_based" and not 0 < out["first"] + out["last"] <= 1:
-        raise ValidationError({"parameters": "first + last must be above 0 and at most 1"})
+        sum_words = gettext("first + last must be above 0 and at most 1")
+        raise ValidationError({"parameters": sum_words})
     if model == "markov" and out["order"] != given.get("order", out["order"]):
-        raise ValidationError({"parameters.order": "must be a whole number"})
+        raise ValidationError({"parameters.order": gettext("must be a whole number")})
     return out
 
 
@@ -116,11 +124,13 @@ def queue_runs(
     from analytics.tasks import run_attributions
 
     if date_to < date_from:
-        raise ValidationError({"to": "must be on or after from"})
+        raise ValidationError({"to": gettext("must be on or after from")})
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
-        raise ValidationError({"to": f"a range is at most {MAX_RANGE_DAYS} days"})
+        most = {"most": MAX_RANGE_DAYS}
+        raise ValidationError({"to": gettext("a range is at most %(most)s days") % most})
     if level not in Level.values:
-        raise ValidationError({"level": f"one of {', '.join(Level.values)}"})
+        names = {"names": ", ".join(Level.values)}
+        raise ValidationError({"level": gettext("one of %(names)s") % names})
     per_model = (parameters or {}) if len(models) == 1 else {}
     with transaction.atomic():
         runs = [
@@ -137,8 +147,27 @@ def queue_runs(
             for model in models
         ]
         ids = [run.pk for run in runs]
-        transaction.on_commit(lambda: run_attributions.delay(ids))
+        enqueue_after_commit(run_attributions, ids)
     return runs
+
+
+# A run still queued this long after it was made lost its message: no queue waits this long.
+STALE_QUEUED_AFTER = dt.timedelta(minutes=15)
+
+
+def requeue_stale(now=None) -> list[int]:
+    """Queue again the runs whose message never reached a worker (beat, every few minutes)."""
+    from analytics.tasks import run_attributions
+
+    cutoff = (now or timezone.now()) - STALE_QUEUED_AFTER
+    ids = list(
+        AttributionRun.objects.filter(status=AttributionRun.Status.QUEUED, created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    if ids:
+        run_attributions.delay(ids)
+    return ids
 
 
 # -- computing ------------------------------------------------------------------------------
@@ -173,7 +202,7 @@ def _execute_group(runs: list[AttributionRun]) -> list[str]:
         )
     except JourneyError as exc:
         for run in runs:
-            _fail(run, str(exc))
+            _fail(run, exc.reason)
         return [AttributionRun.Status.FAILED] * len(runs)
     built = time.perf_counter() - started
     for run in runs:
@@ -196,7 +225,8 @@ def _execute_one(run: AttributionRun, journeys: Journeys, journeys_seconds: floa
     except Exception as exc:
         logger.exception("attribution run %s failed", run.pk)
         # The other runs sharing these journeys still go on; the log has the traceback.
-        _fail(run, f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"  # the API's words, as before
+        _fail(run, Reason(gettext_noop("The run failed: %(error)s"), {"error": error}, error))
         return AttributionRun.Status.FAILED
 
 
@@ -204,8 +234,14 @@ def _mark(run: AttributionRun, **fields) -> None:
     AttributionRun.objects.filter(pk=run.pk).update(**fields)
 
 
-def _fail(run: AttributionRun, error: str) -> None:
-    _mark(run, status=AttributionRun.Status.FAILED, error=error, finished_at=timezone.now())
+def _fail(run: AttributionRun, why: Reason) -> None:
+    _mark(
+        run,
+        status=AttributionRun.Status.FAILED,
+        error=why.english(),
+        error_message=why.stored(),
+        finished_at=timezone.now(),
+    )
 
 
 # -- journeys at a level ----------------------------------------------------------------------
@@ -383,6 +419,7 @@ def _store(run, level: LevelTouches, rows, timings: dict, started: float) -> Non
             status=AttributionRun.Status.DONE,
             progress=100,
             error="",
+            error_message=None,
             finished_at=timezone.now(),
             timings={name: round(seconds, 3) for name, seconds in timings.items()},
             journeys=len(journeys),

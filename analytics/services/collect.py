@@ -64,7 +64,7 @@ from psycopg.types.numeric import Int8
 from analytics import channels
 from analytics.events import GALLERY_TYPES, Event
 from analytics.services.partitions import ensure_event_partitions
-from config.database import libpq_dsn
+from core.database import libpq_dsn
 
 NO_PARTITION = "23514"  # check_violation: "no partition of relation ... found for row"
 SEEN_BEFORE = "23505"  # unique_violation: an event id already has its receipt

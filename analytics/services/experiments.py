@@ -15,29 +15,35 @@ import math
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from analytics.experiments import (
     assign_variant,
     mde_means,
     mde_proportions,
+    mean_interval,
+    proportion_interval,
     sample_ratio_mismatch,
     two_proportion_ztest,
     welch_ttest,
 )
 from analytics.experiments.stats import ALPHA, POWER, SRM_ALPHA
 from analytics.models import Experiment, ExperimentVariant
-from ugc import gallery_variants
+from core.effects import after_commit
+from ugc.delivery import variants as gallery_variants
 
-PEEKING_WARNING = (
+# xgettext:no-python-format
+PEEKING_WARNING = _(
     "Fixed-horizon tests: the p-values and intervals are valid for one look at a sample "
     "size chosen in advance. Checking repeatedly and stopping at the first p < 0.05 "
     "inflates false positives well beyond 5%; decide the duration (see the minimum "
     "detectable effect) before starting and read the result once at the end."
 )
 METHODS = {
-    Experiment.Metric.CONVERSION_RATE: "two-proportion z-test (share of visitors who ordered)",
-    Experiment.Metric.CLICK_THROUGH: "two-proportion z-test (share of visitors who clicked)",
-    Experiment.Metric.REVENUE_PER_VISITOR: "Welch's t-test on net revenue per visitor",
+    Experiment.Metric.CONVERSION_RATE: _("two-proportion z-test (share of visitors who ordered)"),
+    Experiment.Metric.CLICK_THROUGH: _("two-proportion z-test (share of visitors who clicked)"),
+    Experiment.Metric.REVENUE_PER_VISITOR: _("Welch's t-test on net revenue per visitor"),
 }
 
 
@@ -45,16 +51,18 @@ METHODS = {
 def create_experiment(*, site, key, placement, variants, metric, starts_at, ends_at=None, name=""):
     """An experiment with its variants [{name, weight, gallery}]; the first is control."""
     if len(variants) < 2:
-        raise ValidationError({"variants": "an experiment needs at least two variants"})
+        two = gettext("an experiment needs at least two variants")
+        raise ValidationError({"variants": two})
     names = [v["name"] for v in variants]
     if len(set(names)) != len(names):
-        raise ValidationError({"variants": "variant names must differ"})
+        raise ValidationError({"variants": gettext("variant names must differ")})
     if ends_at is not None and ends_at <= starts_at:
-        raise ValidationError({"ends_at": "must be after starts_at"})
+        raise ValidationError({"ends_at": gettext("must be after starts_at")})
     for index, variant in enumerate(variants):
         gallery = variant.get("gallery")
         if gallery is not None and gallery.site_id != site.pk:
-            raise ValidationError({f"variants.{index}.gallery": "belongs to another site"})
+            other = gettext("belongs to another site")
+            raise ValidationError({f"variants.{index}.gallery": other})
     experiment = Experiment.objects.create(
         site=site,
         key=key,
@@ -64,7 +72,7 @@ def create_experiment(*, site, key, placement, variants, metric, starts_at, ends
         starts_at=starts_at,
         ends_at=ends_at,
     )
-    transaction.on_commit(gallery_variants.forget)
+    after_commit(gallery_variants.forget)
     ExperimentVariant.objects.bulk_create(
         ExperimentVariant(
             experiment=experiment,
@@ -96,7 +104,7 @@ def variant_for(experiment: Experiment, visitor_id: str) -> ExperimentVariant:
 
 
 def gallery_variant(site_id: int, placement: str, visitor_id: str):
-    """What the public gallery API shows this visitor in this slot (ugc.gallery_variants)."""
+    """What the public gallery API shows this visitor in this slot (ugc.delivery.variants)."""
     experiment = running_experiment(site_id, placement)
     if experiment is None:
         return None
@@ -154,6 +162,8 @@ def experiment_results(experiment: Experiment, now: dt.datetime | None = None) -
         found = {row[0]: row[1:] for row in cursor.fetchall()}
     variants = list(experiment.variants.all())
     arms = [_arm(v, found.get(v.name, (0, 0, 0, 0.0, 0.0, 0))) for v in variants]
+    for arm in arms:
+        arm["estimate"] = arm_estimate(experiment.metric, arm)
     chi2, srm_p = sample_ratio_mismatch([a["visitors"] for a in arms], [v.weight for v in variants])
     return {
         "experiment": experiment.key,
@@ -189,6 +199,23 @@ def _arm(variant: ExperimentVariant, row) -> dict:
     }
 
 
+def arm_estimate(metric: str, arm: dict) -> dict | None:
+    """The arm's own value of the metric with its 95% interval; None while too few
+    visitors saw it to have one."""
+    visitors = arm["visitors"]
+    if metric == Experiment.Metric.REVENUE_PER_VISITOR:
+        if visitors < 2:
+            return None
+        mean = arm["revenue"] / visitors
+        low, high = mean_interval(mean, arm["revenue_variance"], visitors)
+        return {"value": mean, "ci_low": low, "ci_high": high}
+    if visitors < 1:
+        return None
+    successes = arm["clickers" if metric == Experiment.Metric.CLICK_THROUGH else "converters"]
+    low, high = proportion_interval(successes, visitors)
+    return {"value": successes / visitors, "ci_low": low, "ci_high": high}
+
+
 def _compare(metric: str, control: dict, variant: dict) -> dict:
     out = {"variant": variant["name"], "control": control["name"]}
     n1, n2 = control["visitors"], variant["visitors"]
@@ -206,3 +233,15 @@ def _compare(metric: str, control: dict, variant: dict) -> dict:
     test = two_proportion_ztest(control[field], n1, variant[field], n2)
     mde = mde_proportions(control[field] / n1, n1, n2, ALPHA, POWER)
     return {**out, "result": test.as_dict(), "minimum_detectable_effect": mde}
+
+
+def stop_experiment(experiment: Experiment, now: dt.datetime | None = None) -> Experiment:
+    """End the experiment now (before its planned end, or if it has none): visitors get
+    the slot's own gallery again and the results stop counting at this moment."""
+    now = now or timezone.now()
+    if experiment.ends_at is not None and experiment.ends_at <= now:
+        raise ValidationError({"ends_at": gettext("the experiment has already ended")})
+    experiment.ends_at = now
+    experiment.save(update_fields=["ends_at"])
+    after_commit(gallery_variants.forget)
+    return experiment

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
+from django.utils.translation import gettext_noop
 
 from analytics.channels import CHANNELS
+from core.reasons import Reason
 
 NONE = "(none)"
 CLICK_TYPES = ("asset_click", "lightbox_open", "product_click")
@@ -37,7 +39,12 @@ _COPY_HEADER, _COPY_TRAILER = 19, 2
 
 
 class JourneyError(ValueError):
-    """The range cannot be turned into journeys as asked (the message says why)."""
+    """The range cannot be turned into journeys as asked; `.reason` says why, and its
+    English is the exception's text (what the run's `error` and the API have said)."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason.english())
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -91,9 +98,9 @@ def build_journeys(
 ) -> Journeys:
     """The journeys of conversions in [date_from, date_to] and of the range's other touches."""
     if date_to < date_from:
-        raise JourneyError("date_to is before date_from")
+        raise JourneyError(Reason(gettext_noop("date_to is before date_from")))
     if lookback_days < 1:
-        raise JourneyError("lookback_days must be at least 1")
+        raise JourneyError(Reason(gettext_noop("lookback_days must be at least 1")))
     start, end = day_bounds(date_from, date_to)
     touch_start = start - dt.timedelta(days=lookback_days)
     types = [*CLICK_TYPES, IMPRESSION_TYPE] if include_impressions else list(CLICK_TYPES)
@@ -183,8 +190,13 @@ def _conversions(cursor, start, end, currency: str) -> np.ndarray:
         found = sorted(row[0] for row in cursor.fetchall())
         if len(found) > 1:
             raise JourneyError(
-                f"orders in {', '.join(found)}: name the currency to attribute, "
-                "values in different currencies do not add up"
+                Reason(
+                    gettext_noop(
+                        "orders in %(currencies)s: name the currency to attribute, "
+                        "values in different currencies do not add up"
+                    ),
+                    {"currencies": ", ".join(found)},
+                )
             )
     params = {"start": start, "end": end, "currency": currency}
     columns = [("person", ">i8"), ("time", ">i8"), ("value", ">f8")]

@@ -116,7 +116,7 @@ def _channel(text: str) -> str:
 def _campaign(text: str) -> str:
     if len(text) > MAX_CAMPAIGN:
         raise ValueError(f"campaign must be at most {MAX_CAMPAIGN} characters.")
-    return text.lower()  # UTM campaigns are compared lowercased (KPIS.md)
+    return text.lower()  # UTM campaigns are compared lowercased (docs/subsystems/kpis.md)
 
 
 def _amount(text: str) -> Decimal:

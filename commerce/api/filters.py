@@ -12,7 +12,7 @@ from commerce.models import (
     Product,
     ProductLine,
 )
-from config.api.filters import IsoDateTimeFilter
+from core.api.filters import IsoDateTimeFilter
 
 
 class ProductLineFilter(django_filters.FilterSet):

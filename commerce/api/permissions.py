@@ -1,8 +1,8 @@
-"""Who may read and write the catalog and orders (roles are in config/roles.py)."""
+"""Who may read and write the catalog and orders (roles are in core/roles.py)."""
 
 from rest_framework.permissions import SAFE_METHODS
 
-from config.api.permissions import HasRole, IsAnalyst
+from core.api.permissions import HasRole, IsAnalyst
 
 
 class IsAdmin(HasRole):

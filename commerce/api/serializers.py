@@ -11,7 +11,6 @@ from commerce.models import (
     OrderLine,
     Product,
     ProductLine,
-    Refund,
     Variant,
 )
 
@@ -32,8 +31,9 @@ class VariantSerializer(serializers.ModelSerializer):
 
 class ProductSerializer(serializers.ModelSerializer):
     variants = VariantSerializer(many=True, read_only=True)
+    # Null for a product in no product line.
     product_line_slug = serializers.SlugRelatedField(
-        source="product_line", slug_field="slug", read_only=True
+        source="product_line", slug_field="slug", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -84,13 +84,6 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "unit_price",
             "line_total",
         ]
-        read_only_fields = fields
-
-
-class RefundSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Refund
-        fields = ["shop_refund_id", "amount", "currency", "created_at_shop"]
         read_only_fields = fields
 
 

@@ -14,7 +14,7 @@ from commerce.api.serializers import (
     ProductSerializer,
 )
 from commerce.services import catalog as catalog_service
-from config.api.permissions import IsAnalyst
+from core.api.permissions import IsAnalyst
 
 
 class ProductLineViewSet(viewsets.ReadOnlyModelViewSet):

@@ -28,12 +28,12 @@ from commerce.api.serializers import (
 from commerce.ingest import payloads
 from commerce.ingest.records import InvalidField
 from commerce.services import webhooks as webhook_service
-from config.api.bodies import body_within, media_type, refuse_declared_over
-from config.api.schema import problem_response
+from core.api.bodies import body_within, media_type, refuse_declared_over
+from core.api.schema import problem_response
 
 logger = logging.getLogger(__name__)
 
-SHOPIFY_ORDER_TOPICS = ("orders/create", "orders/updated")
+SHOPIFY_ORDER_TOPICS = ("orders/create", "orders/updated", "orders/fulfilled")
 SHOPIFY_REFUND_TOPICS = ("refunds/create",)
 
 
@@ -161,7 +161,7 @@ SHOPIFY_HEADERS = [
 
 
 class ShopifyOrderWebhook(SignedWebhookView):
-    """Shopify's orders/create, orders/updated and refunds/create webhooks."""
+    """Shopify's orders/create, orders/updated, orders/fulfilled and refunds/create webhooks."""
 
     shop_header = "X-Shopify-Shop-Domain"
     signature_header = "X-Shopify-Hmac-Sha256"
@@ -186,8 +186,13 @@ class ShopifyOrderWebhook(SignedWebhookView):
         try:
             if topic in SHOPIFY_ORDER_TOPICS:
                 record = payloads.shopify_order(payload)
+                if topic == "orders/fulfilled" and record.contact:
+                    record.contact.fulfilled = True
             elif topic in SHOPIFY_REFUND_TOPICS:
-                record = payloads.shopify_refund(payload)
+                record = payloads.shopify_refund(
+                    payload,
+                    default_currency=selectors.order_currency(shop, payload.get("order_id")),
+                )
             else:
                 record = None  # a topic we do not use: acknowledged so Shopify stops retrying
         except InvalidField as error:

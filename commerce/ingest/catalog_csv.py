@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from commerce.ingest import values
-from commerce.ingest.csvfile import CsvTable, RowFailure
 from commerce.ingest.records import InvalidField, ProductRecord, VariantRecord
+from core.csvio import CsvTable, RowFailure
 
 OURS = "catalog"
 SHOPIFY = "shopify-products"
@@ -48,6 +48,13 @@ def line_path(value: str) -> list[str]:
     return [part.strip()[:200] for part in (value or "").split(">") if part.strip()][:5]
 
 
+def product_url(storefront_url: str, handle: str | None) -> str:
+    """A product's page on the shop, where Shopify serves it: /products/<handle>."""
+    if not (storefront_url and handle):
+        return ""
+    return f"{storefront_url.rstrip('/')}/products/{handle}"
+
+
 def parse(table: CsvTable, *, currency: str = "", storefront_url: str = "") -> ParsedCatalog:
     fmt = detect(table)
     table.require(*(SHOPIFY_REQUIRED if fmt == SHOPIFY else OUR_REQUIRED))
@@ -81,7 +88,7 @@ def parse(table: CsvTable, *, currency: str = "", storefront_url: str = "") -> P
             if fmt == SHOPIFY:
                 _shopify_row(number, cells, key, products, currency, storefront_url)
             else:
-                _our_row(number, cells, key, products)
+                _our_row(number, cells, key, products, storefront_url)
             for variant in products[key].variants[before:]:
                 if variant.sku in variant_rows:
                     first = variant_rows[variant.sku]
@@ -96,7 +103,9 @@ def parse(table: CsvTable, *, currency: str = "", storefront_url: str = "") -> P
     return result
 
 
-def _our_row(row: int, cells: dict, sku: str, products: dict[str, ProductRecord]) -> None:
+def _our_row(
+    row: int, cells: dict, sku: str, products: dict[str, ProductRecord], storefront_url: str
+) -> None:
     if len(sku) > 100:
         raise InvalidField("sku", "is longer than 100 characters")
     product = products.get(sku)
@@ -114,16 +123,16 @@ def _our_row(row: int, cells: dict, sku: str, products: dict[str, ProductRecord]
         currency = ""
         if price is not None or (cells.get("currency") or "").strip():
             currency = values.currency(cells.get("currency"), "currency")
-        title = values.sheet_text(cells.get("title"), limit=500)
+        title = values.text(cells.get("title"), limit=500)
         if not title:
             raise InvalidField("title", "is required")
         product = ProductRecord(
             sku=sku,
             title=title,
             handle=handle,
-            description=values.sheet_text(cells.get("description"), limit=20_000),
-            product_line=line_path(values.sheet_text(cells.get("product_line"), limit=1000)),
-            url=values.url(cells.get("url"), "url"),
+            description=values.text(cells.get("description"), limit=20_000),
+            product_line=line_path(values.text(cells.get("product_line"), limit=1000)),
+            url=values.url(cells.get("url"), "url") or product_url(storefront_url, handle),
             image_url=values.url(cells.get("image_url"), "image_url"),
             price=price,
             currency=currency,
@@ -138,7 +147,7 @@ def _our_row(row: int, cells: dict, sku: str, products: dict[str, ProductRecord]
         for pair in (cells.get("variant_options") or "").split(";"):
             name, sep, value = pair.partition("=")
             if sep and name.strip():
-                options[name.strip()[:50]] = values.sheet_text(value, limit=100)
+                options[name.strip()[:50]] = values.text(value, limit=100)
         product.variants.append(
             VariantRecord(
                 sku=variant_sku,
@@ -159,22 +168,22 @@ def _shopify_row(
     if not _HANDLE.match(handle) or len(handle) > 255:
         raise InvalidField("Handle", "must be letters, digits, '-' and '_' (255 at most)")
     product = products.get(handle)
-    title = values.sheet_text(cells.get("title"), limit=500)
+    title = values.text(cells.get("title"), limit=500)
     if product is not None and title:
         raise InvalidField("Handle", f"{handle!r} already started a product on row {product.row}")
     if product is None:
         if not title:
             raise InvalidField("Title", "is required on the first row of a product")
-        kind = values.sheet_text(cells.get("type"), limit=200)
-        category = values.sheet_text(cells.get("product category"), limit=1000)
+        kind = values.text(cells.get("type"), limit=200)
+        category = values.text(cells.get("product category"), limit=1000)
         status = (cells.get("status") or "").strip().lower()
         product = ProductRecord(
             sku=handle[:100],
             handle=handle,
             title=title,
-            description=values.sheet_text(html_to_text(cells.get("body (html)")), limit=20000),
+            description=values.text(html_to_text(cells.get("body (html)")), limit=20000),
             product_line=line_path(kind) if kind else line_path(category),
-            url=f"{storefront_url.rstrip('/')}/products/{handle}" if storefront_url else "",
+            url=values.url(cells.get("url"), "URL") or product_url(storefront_url, handle),
             availability="discontinued" if status == "archived" else "in_stock",
             row=row,
         )
@@ -198,7 +207,7 @@ def _shopify_row(
         names = product.option_names
         options = {}
         for n, name in enumerate(names, start=1):
-            value = values.sheet_text(cells.get(f"option{n} value"), limit=100)
+            value = values.text(cells.get(f"option{n} value"), limit=100)
             if name and value and value != "Default Title":
                 options[name] = value
         product.variants.append(VariantRecord(sku=variant_sku, price=price, options=options))

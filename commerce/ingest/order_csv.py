@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from commerce.ingest import values
-from commerce.ingest.csvfile import CsvTable, RowFailure
 from commerce.ingest.records import CustomerKey, InvalidField, LineRecord, OrderRecord
+from core.csvio import CsvTable, RowFailure
 
 OURS = "orders"
 SHOPIFY = "shopify-orders"
@@ -138,8 +138,8 @@ def _line(row: int, cells: dict, sku: str, title: str, qty: str, price: str, tot
     except InvalidField as exc:
         raise _RowError(row, exc) from None
     return LineRecord(
-        sku=values.sheet_text(cells.get(sku), limit=100),
-        title=values.sheet_text(cells.get(title), limit=500),
+        sku=values.text(cells.get(sku), limit=100),
+        title=values.text(cells.get(title), limit=500),
         quantity=quantity,
         unit_price=unit_price,
         line_total=line_total
@@ -243,7 +243,7 @@ def _our_order(group: _Group) -> OrderRecord:
         customer = CustomerKey(email=email, shop_customer_id=f["customer_id"][:100])
     return OrderRecord(
         shop_order_id=group.key[:100],
-        name=values.sheet_text(f["name"], limit=100),
+        name=values.text(f["name"], limit=100),
         created_at=_at(group, values.timestamp, f["created_at"], "created_at", column="created_at"),
         updated_at=_at(
             group,
@@ -258,10 +258,10 @@ def _our_order(group: _Group) -> OrderRecord:
         discounts=_money(group, f, "discounts"),
         total=_at(group, values.money, f["total"], "total", column="total"),
         status=status,
-        financial_status=values.sheet_text(f["financial_status"], limit=40),
-        landing_page=values.sheet_text(f["landing_page"], limit=2000),
-        referrer=values.sheet_text(f["referrer"], limit=2000),
-        visitor_id=values.sheet_text(f["visitor_id"], limit=100),
+        financial_status=values.text(f["financial_status"], limit=40),
+        landing_page=values.text(f["landing_page"], limit=2000),
+        referrer=values.text(f["referrer"], limit=2000),
+        visitor_id=values.text(f["visitor_id"], limit=100),
         customer=customer,
         lines=lines,
         refunded_amount=_at(
@@ -335,16 +335,16 @@ def _shopify_order(group: _Group) -> OrderRecord:
     email = values.normalise_email(f["email"])
     return OrderRecord(
         shop_order_id=(f["id"] or group.key)[:100],
-        name=values.sheet_text(group.key, limit=100),
+        name=values.text(group.key, limit=100),
         created_at=_at(group, values.timestamp, f["created_at"], "Created at", column="created at"),
         currency=_at(group, values.currency, f["currency"], "Currency", column="currency"),
         subtotal=_money(group, f, "subtotal", "subtotal"),
         discounts=_money(group, f, "discounts", "discount amount"),
         total=_at(group, values.money, f["total"], "Total", column="total"),
         status="cancelled" if f["cancelled_at"] else "open",
-        financial_status=values.sheet_text(f["financial_status"], limit=40),
-        landing_page=values.sheet_text(f["landing_page"], limit=2000),
-        referrer=values.sheet_text(f["referrer"], limit=2000),
+        financial_status=values.text(f["financial_status"], limit=40),
+        landing_page=values.text(f["landing_page"], limit=2000),
+        referrer=values.text(f["referrer"], limit=2000),
         visitor_id=values.visitor_from_attributes(_note_attributes(f["note_attributes"])),
         customer=CustomerKey(email=email) if email else None,
         lines=lines,

@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from commerce.currencies import is_currency
 from commerce.ingest import values
 from commerce.ingest.records import (
     CustomerKey,
     InvalidField,
     LineRecord,
+    OrderContact,
     OrderRecord,
     RefundRecord,
 )
@@ -74,6 +76,7 @@ def _status(cancelled_at, closed_at) -> str:
 def shopify_order(payload) -> OrderRecord:
     """An order from Shopify's orders/create or orders/updated webhook body."""
     payload = _object(payload)
+    _refuse_rest_wrapper(payload, "order")
     currency = values.currency(payload.get("currency"), "currency")
     lines = []
     for index, item in enumerate(_list(payload, "line_items")):
@@ -114,7 +117,22 @@ def shopify_order(payload) -> OrderRecord:
         customer=key,
         lines=lines,
         refunds=refunds,
+        contact=OrderContact(
+            email=email,
+            accepts_marketing=_shopify_consent(payload, customer),
+            locale=values.text(payload.get("customer_locale"), limit=16),
+            fulfilled=payload.get("fulfillment_status") == "fulfilled",
+        ),
     )
+
+
+def _shopify_consent(payload: dict, customer: dict) -> bool:
+    """E-mail marketing consent: the customer's consent state where Shopify sends it,
+    else the order's older `buyer_accepts_marketing` flag."""
+    consent = customer.get("email_marketing_consent")
+    if isinstance(consent, dict) and consent.get("state"):
+        return consent.get("state") == "subscribed"
+    return payload.get("buyer_accepts_marketing") is True
 
 
 def _shopify_line(item: dict) -> LineRecord:
@@ -136,9 +154,13 @@ def _shopify_line(item: dict) -> LineRecord:
 def shopify_refund(payload, *, default_currency: str = "") -> RefundRecord:
     """A refund from Shopify's refunds/create body (or an order's refunds list).
 
-    The amount is the sum of its successful refund transactions.
+    The amount is the sum of its successful refund transactions. Their currency
+    is often null (Shopify's own "Send test notification" sample): then the
+    refund's presentment currency (its money sets) is used, else
+    `default_currency` (the order's).
     """
     payload = _object(payload)
+    _refuse_rest_wrapper(payload, "refund")
     amount = Decimal(0)
     currency = ""
     for index, transaction in enumerate(_list(payload, "transactions")):
@@ -153,9 +175,13 @@ def shopify_refund(payload, *, default_currency: str = "") -> RefundRecord:
             currency = values.currency(
                 transaction.get("currency"), f"transactions.{index}.currency"
             )
-    currency = currency or default_currency
+    currency = currency or _presentment_currency(payload) or default_currency
     if not currency:
-        raise InvalidField("transactions", "no refund transaction names a currency")
+        raise InvalidField(
+            "transactions",
+            "no refund transaction names a currency, the refund carries no presentment "
+            "money, and its order is not known yet; send the order first",
+        )
     return RefundRecord(
         shop_refund_id=_id(payload.get("id"), "id"),
         shop_order_id=_id(payload.get("order_id"), "order_id"),
@@ -163,6 +189,40 @@ def shopify_refund(payload, *, default_currency: str = "") -> RefundRecord:
         currency=currency,
         created_at=values.timestamp(payload.get("created_at"), "created_at"),
     )
+
+
+# Where a refund states money as {"shop_money": ..., "presentment_money": {"currency_code"}}.
+REFUND_MONEY_SETS = (
+    ("refund_line_items", "subtotal_set"),
+    ("refund_shipping_lines", "subtotal_amount_set"),
+    ("order_adjustments", "amount_set"),
+    ("transactions", "amount_set"),
+    ("", "total_duties_set"),
+)
+
+
+def _presentment_currency(refund: dict) -> str:
+    """The first valid presentment currency among the refund's money sets, or ""."""
+    for list_key, set_key in REFUND_MONEY_SETS:
+        holders = refund.get(list_key) if list_key else [refund]
+        for holder in holders if isinstance(holders, list) else []:
+            money = holder.get(set_key) if isinstance(holder, dict) else None
+            money = money.get("presentment_money") if isinstance(money, dict) else None
+            code = money.get("currency_code") if isinstance(money, dict) else None
+            # "XXX" is ISO 4217's "no currency", which Shopify puts on empty amounts.
+            if isinstance(code, str) and code.upper() != "XXX" and is_currency(code.upper()):
+                return code.upper()
+    return ""
+
+
+def _refuse_rest_wrapper(payload: dict, name: str) -> None:
+    """A REST API answer ({"order": {...}}) sent as a webhook body: say so."""
+    if "id" not in payload and isinstance(payload.get(name), dict):
+        raise InvalidField(
+            name,
+            f'the body is a REST API response wrapped in {{"{name}": ...}}; a webhook body '
+            f'is the {name} object itself: send the value of "{name}"',
+        )
 
 
 # -- our generic order webhook ---------------------------------------------------------------
@@ -223,4 +283,10 @@ def generic_order(payload) -> OrderRecord:
         customer=key,
         lines=lines,
         refunded_amount=refunded,
+        contact=OrderContact(
+            email=email,
+            accepts_marketing=customer.get("accepts_marketing") is True,
+            locale=values.text(payload.get("locale"), limit=16),
+            fulfilled=payload.get("fulfilled") is True,
+        ),
     )

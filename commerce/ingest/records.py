@@ -46,6 +46,17 @@ class CustomerKey:
 
 
 @dataclass
+class OrderContact:
+    """What a shop says about reaching the buyer. The address travels in memory only:
+    commerce never stores it (the `order_contact` signal hands it to its receivers)."""
+
+    email: str = ""  # normalised
+    accepts_marketing: bool = False
+    locale: str = ""  # the buyer's, e.g. "fr-FR"; empty when the shop did not say
+    fulfilled: bool = False
+
+
+@dataclass
 class OrderRecord:
     shop_order_id: str
     created_at: datetime
@@ -65,6 +76,7 @@ class OrderRecord:
     refunds: list[RefundRecord] = field(default_factory=list)
     # Set when the source states a refunded total but not the refunds (CSV exports).
     refunded_amount: Decimal | None = None
+    contact: OrderContact | None = None  # webhooks only
 
 
 @dataclass

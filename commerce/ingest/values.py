@@ -14,8 +14,6 @@ MAX_MONEY = Decimal("99999999999.999")  # what the database's numeric(14, 3) hol
 MAX_QUANTITY = 1_000_000
 MIN_YEAR, MAX_YEAR = 1970, 2200
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _MONEY = re.compile(r"^-?\d+(?:\.(\d+))?$")
 
 
@@ -112,19 +110,6 @@ def text(value, *, limit: int) -> str:
     return str(value).replace("\x00", "").strip()[:limit]
 
 
-def sheet_text(value, *, limit: int) -> str:
-    """Free text from a spreadsheet: a formula is kept as inert text.
-
-    A cell such as =HYPERLINK(...) is stored with a leading apostrophe, the
-    spreadsheet convention for "this is text", so it cannot run when the data
-    is exported and opened again.
-    """
-    cleaned = text(value, limit=limit)
-    if cleaned.startswith(FORMULA_TRIGGERS) and not _MONEY.match(cleaned):
-        cleaned = "'" + cleaned[: limit - 1]
-    return cleaned
-
-
 def url(value, field: str, *, limit: int = 1000) -> str:
     cleaned = text(value, limit=limit + 1)
     if not cleaned:
@@ -153,12 +138,6 @@ def normalise_email(value) -> str:
         return ""
     email = value.strip().lower()
     return email if "@" in email and len(email) <= 320 else ""
-
-
-def sanitise_csv_cell(value) -> str:
-    """A value written to a CSV we produce (error reports): never a live formula."""
-    cell = "" if value is None else str(value)
-    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
 
 
 # Cart or note attributes under which a storefront passes its visitor id; first match wins.

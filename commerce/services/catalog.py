@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils.text import slugify
 
 from commerce.ingest.records import InvalidField, ProductRecord
 from commerce.models import OrderLine, Product, ProductLine, Variant
 from commerce.signals import EMBEDDED_PRODUCT_FIELDS, product_changed
+from core.effects import after_commit
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 PRODUCT_MAX_PRICE = Decimal("9999999999.99")
@@ -25,9 +27,7 @@ def notify_product_changed(product_ids, fields) -> None:
     """
     ids, changed = sorted(set(product_ids)), set(fields)
     if ids:
-        transaction.on_commit(
-            lambda: product_changed.send(sender=Product, product_ids=ids, fields=changed)
-        )
+        after_commit(product_changed.send, sender=Product, product_ids=ids, fields=changed)
 
 
 def product_line_for_path(path: Sequence[str], cache: dict | None = None) -> ProductLine | None:
@@ -74,7 +74,8 @@ def save_product(record: ProductRecord, *, line_cache: dict | None = None) -> st
             "title": record.title,
             "description": record.description,
             "product_line_id": line.pk if line else None,
-            "url": record.url,
+            # A file without URLs leaves the ones set by hand (workspace, admin) alone.
+            "url": record.url or (product.url if product else ""),
             "image_url": record.image_url,
             "price": _price(record.price, "price"),
             "currency": record.currency,
@@ -139,6 +140,13 @@ def relink_unknown_order_lines() -> int:
         unknown_product=True, sku__in=Product.objects.values("sku")
     ).update(product_id=Subquery(product.values("id")[:1]), unknown_product=False)
     return linked
+
+
+def backfill_product_urls(storefront_url: str) -> int:
+    """Give every product with a handle and no URL its page on the storefront."""
+    missing = Product.objects.filter(url="", handle__isnull=False).exclude(handle="")
+    base = storefront_url.rstrip("/")
+    return missing.update(url=Concat(Value(f"{base}/products/"), "handle"))
 
 
 def write_product(*, product: Product | None = None, data: dict) -> Product:

@@ -16,12 +16,11 @@ from pathlib import Path
 from django.db import DatabaseError
 
 from commerce.ingest import catalog_csv, order_csv
-from commerce.ingest.csvfile import CsvError, RowFailure, open_table
 from commerce.ingest.records import InvalidField
-from commerce.ingest.values import sanitise_csv_cell
 from commerce.models import Shop
 from commerce.services import catalog as catalog_service
 from commerce.services import orders as order_service
+from core.csvio import CsvError, RowFailure, open_table, safe_row
 
 logger = logging.getLogger(__name__)
 
@@ -76,18 +75,36 @@ def _no_progress(total: int, label: str):
     return _Silent()
 
 
+def storefront_for(storefront_url: str, shop: Shop | None) -> tuple[str, str]:
+    """Where product pages live: the URL given, else the shop's domain (the one shop
+    when there is only one); and a note saying which was chosen, if it was guessed."""
+    if storefront_url:
+        return storefront_url, ""
+    if shop is None:
+        shops = list(Shop.objects.all()[:2])
+        if len(shops) != 1:
+            return "", ""
+        shop = shops[0]
+        return f"https://{shop.domain}", f"product URLs are on the only shop, {shop.domain}"
+    return f"https://{shop.domain}", ""
+
+
 def import_catalog(
     source: Path | str | bytes,
     *,
     currency: str = "",
     storefront_url: str = "",
+    shop: Shop | None = None,
     progress: ProgressFactory = _no_progress,
 ) -> ImportSummary:
     table = open_table(source)
+    storefront_url, note = storefront_for(storefront_url, shop)
     parsed = catalog_csv.parse(table, currency=currency, storefront_url=storefront_url)
     summary = ImportSummary(
         "products", parsed.format, table.encoding, parsed.rows_read, notes=list(table.notes)
     )
+    if note:
+        summary.notes.append(note)
     summary.failures.extend(parsed.failures)
     bar = progress(len(parsed.products), "products")
     line_cache: dict = {}
@@ -103,6 +120,10 @@ def import_catalog(
             bar.advance()
     finally:
         bar.close()
+    if storefront_url:
+        filled = catalog_service.backfill_product_urls(storefront_url)
+        if filled:
+            summary.notes.append(f"{filled:,} products with a handle were given their URL")
     relinked = catalog_service.relink_unknown_order_lines()
     if relinked:
         summary.notes.append(f"{relinked:,} order lines with a once-unknown SKU are now linked")
@@ -162,6 +183,4 @@ def write_failures(summary: ImportSummary, path: Path | str) -> None:
         writer = csv.writer(handle)
         writer.writerow(["row", "key", "reason"])
         for failure in summary.failures:
-            writer.writerow(
-                [failure.row, sanitise_csv_cell(failure.key), sanitise_csv_cell(failure.reason)]
-            )
+            writer.writerow(safe_row([failure.row, failure.key, failure.reason]))

@@ -17,13 +17,14 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from commerce.ingest import values
 from commerce.ingest.records import OrderRecord, RefundRecord
 from commerce.models import Order, OrderLine, Product, Refund, Shop, Variant
 from commerce.services import customers as customer_service
 from commerce.signals import orders_changed
+from core.bulk import copy_insert, copy_rows
+from core.effects import after_commit
 
 CREATED, UPDATED, UNCHANGED, STALE = "created", "updated", "unchanged", "stale"
 
@@ -214,7 +215,7 @@ def save_orders(
         customer_service.refresh_customer_stats(touched_customers)
         changed_ids = [order.id for order, _ in written]
         if changed_ids:
-            transaction.on_commit(lambda: orders_changed.send(sender=Order, order_ids=changed_ids))
+            after_commit(orders_changed.send, sender=Order, order_ids=changed_ids)
     return outcomes
 
 
@@ -230,39 +231,17 @@ def _insert_orders(orders: list[Order]) -> None:
     """Insert new orders and set their ids; COPY for imports, one INSERT for a webhook."""
     if len(orders) < COPY_THRESHOLD:
         Order.objects.bulk_create(orders)
-        return
-    now = timezone.now()
-    fields = list(Order._meta.concrete_fields)
-    table = Order._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(orders)],
-        )
-        for order, (new_id,) in zip(orders, cursor.fetchall(), strict=True):
-            order.id = new_id
-            order.created_at = order.updated_at = now
-        columns = ", ".join(f.column for f in fields)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for order in orders:
-                copy.write_row([getattr(order, f.attname) for f in fields])
-    for order in orders:
-        order._state.adding = False
+    else:
+        copy_insert(orders, with_ids=True)
 
 
 def _insert_lines(lines: list[tuple]) -> None:
-    if not lines:
-        return
     if len(lines) < COPY_THRESHOLD:
         OrderLine.objects.bulk_create(
             [OrderLine(**dict(zip(LINE_COLUMNS, line, strict=True))) for line in lines]
         )
-        return
-    table = OrderLine._meta.db_table
-    sql = f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for line in lines:
-            copy.write_row(line)
+    else:
+        copy_rows(OrderLine, LINE_COLUMNS, lines)
 
 
 def _apply(order: Order, record: OrderRecord, customer_id, source: str, print_: str) -> None:
@@ -347,5 +326,5 @@ def save_refund(*, shop: Shop, refund: RefundRecord) -> Order | None:
             return None
         _link_refunds(shop, [order])
         order.refresh_from_db()
-        transaction.on_commit(lambda: orders_changed.send(sender=Order, order_ids=[order.id]))
+        after_commit(orders_changed.send, sender=Order, order_ids=[order.id])
         return order

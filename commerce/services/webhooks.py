@@ -16,6 +16,8 @@ from django.db import IntegrityError, connection, transaction
 from commerce.ingest.records import OrderRecord, RefundRecord
 from commerce.models import Order, Shop, WebhookDelivery, WebhookOutcome
 from commerce.services import orders as order_service
+from commerce.signals import order_contact
+from core.effects import after_commit
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -79,6 +81,10 @@ def _receive(
             result = (
                 WebhookOutcome.STALE if outcome == order_service.STALE else WebhookOutcome.PROCESSED
             )
+            if record.contact and result == WebhookOutcome.PROCESSED:
+                after_commit(
+                    order_contact.send, sender=Order, order_id=order.id, contact=record.contact
+                )
         elif isinstance(record, RefundRecord):
             order = order_service.save_refund(shop=shop, refund=record)
             result = WebhookOutcome.PROCESSED

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.services.rollups import push_asset_performance, rollup_day, rollup_pending
-from config.progress import Progress
+from core.progress import Progress
 
 
 class Command(BaseCommand):

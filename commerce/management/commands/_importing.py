@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from commerce.services.imports import CsvError, ImportSummary, write_failures
-from config.progress import Progress
+from core.progress import Progress
 
 
 def progress_for(command, quiet: bool):
