@@ -31,7 +31,7 @@ from analytics.attribution.synthetic import generate_journeys
 from bench.registry import Result, benchmark, best_of
 
 JOURNEYS = int(os.environ.get("BENCH_ATTRIBUTION_JOURNEYS", "1000000"))
-HALF = 0.5  # the goal: ours at most half the fastest peer's time
+HALF = 0.5  # the goal: ours at most half the fastest peer's time
 SHAPLEY_LIMIT_S = 30.0
 PEER_THREADS = 2
 

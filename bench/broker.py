@@ -15,8 +15,8 @@ from django.conf import settings
 from kombu import Connection
 
 from bench.registry import Result, benchmark, best_of
-from config.broker import TABLE, TAKE
-from config.database import libpq_dsn
+from core.broker import TABLE, TAKE
+from core.database import libpq_dsn
 
 MESSAGES = 1000
 

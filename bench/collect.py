@@ -21,7 +21,7 @@ database backends' of the server's connections, with COPY's backend CPU per row:
 where an event's cost goes, which the shared machine's load inflates less than
 wall-clock rates.
 
-Goals (the issue): at least 0.3 of COPY's rate, i.e. ratio (COPY rate / ours)
+Goals: at least 0.3 of COPY's rate, i.e. ratio (COPY rate / ours)
 <= 3.33, and at least 20,000 events/s. Everything the run wrote is deleted.
 """
 
@@ -48,7 +48,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from bench.registry import Result, benchmark
-from config.database import libpq_dsn
+from core.database import libpq_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 50
@@ -176,7 +176,7 @@ def _start_server(port: int, log: Path) -> subprocess.Popen:
     command = _server_command(port)
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"),
                               stderr=subprocess.STDOUT)  # fmt: skip
-    from config.processes import Child, wait_for_http
+    from core.processes import Child, wait_for_http
 
     child = Child(SERVER, command, log)
     child.process = server

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from bench.registry import Result, benchmark, best_of
-from config.database import libpq_dsn
+from core.database import libpq_dsn
 
 WEBHOOK_PATH = "/api/v1/webhooks/shopify/orders"
 WEBHOOK_REQUESTS = 300
@@ -160,13 +160,16 @@ def _request(port: int, method: str, path: str, body: bytes = b"", headers=None)
         conn.close()
 
 
-def _start_server(port: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(port: int, log: Path, **extra_env: str) -> subprocess.Popen:
+    """The web process as production runs it (one sync worker, DEBUG off), answering
+    /healthz; extra_env adds to or overrides its environment."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DEBUG": "false",  # DEBUG keeps every query in memory; production does not
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
+        **extra_env,
     }
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
@@ -210,7 +213,7 @@ def commerce_webhook_ingest() -> Result:
         requests.append((body, headers))
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        server = _start_server(port, Path(tmp) / "gunicorn.log")
+        server = start_gunicorn(port, Path(tmp) / "gunicorn.log")
         try:
             for body, headers in requests[:WARMUP_REQUESTS]:
                 assert (

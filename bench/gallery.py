@@ -9,13 +9,13 @@ server kind in SERVERS is measured; the ratio is requests/s of the ceiling over
 requests/s of the gallery, so lower is better and 1.25 is the goal's 0.8. The
 p99 latency must be at most 10 ms. nginx serving the body as a static file is
 printed for the record when nginx is installed. With Redis each web process holds
-a lease on the galleries it remembers (ugc/gallery_leases.py), so at the default
+a lease on the galleries it remembers (ugc/delivery/leases.py), so at the default
 settings a hot answer makes no round trip; the wrk run starts once both processes
 have served the gallery, and the first rounds take their leases.
 
 Cold gallery. render_gallery(), the uncached path, for galleries with rules over
 the search benchmark's library (bench/search.py; BENCH_GALLERY_ASSETS, default
-100,000; the issue's figure is for 1,000,000). The ceiling is reading the same
+100,000; the goal's figure is for 1,000,000). The ceiling is reading the same
 page of assets by primary key with the same prefetches: what the response costs
 once the selection is known. p95 must be at most 50 ms.
 
@@ -316,7 +316,7 @@ def gallery_hot_throughput() -> Result:
     return Result(
         f"gallery hot ({best['name']})",
         1 / rps["gallery"],
-        # The ceiling is the minimal view alone (the same bytes from memory); the
+        # The goal's ceiling is the minimal view alone (the same bytes from memory); the
         # ratio is 1 / the median share. The view that also pays one cache GET, as any
         # cache that sees a takedown at once must, is reported beside it.
         share["minimal"] / rps["gallery"],
@@ -369,8 +369,8 @@ def _build_cold_library(n: int) -> None:
 
     from bench.search import PLATFORMS, caption
     from commerce.models import Product, ProductLine
+    from core.bulk import copy_insert, copy_rows
     from ugc.models import Asset, ProductLineTag, ProductTag
-    from ugc.services.ingest import copy_insert, copy_rows
 
     call_command("migrate", verbosity=0)
     if Asset.objects.count() == n:
@@ -452,7 +452,7 @@ def _page_by_ids(ids: list[int]) -> bytes:
 
     from django.db.models import Prefetch
 
-    from ugc.api.public import _item
+    from ugc.delivery.render import item
     from ugc.models import Asset, ProductTag, Rendition
 
     assets = Asset.objects.filter(pk__in=ids).select_related("creator").prefetch_related(
@@ -461,7 +461,7 @@ def _page_by_ids(ids: list[int]) -> bytes:
                  .select_related("product").order_by("id")),
     )  # fmt: skip
     by_id = {a.pk: a for a in assets}
-    return json.dumps({"items": [_item(by_id[i]) for i in ids]}).encode()
+    return json.dumps({"items": [item(by_id[i]) for i in ids]}).encode()
 
 
 @benchmark
@@ -471,7 +471,7 @@ def gallery_cold_rules() -> Result:
     import numpy as np
 
     from bench.search import bench_database
-    from ugc.api.public import render_gallery
+    from ugc.delivery.render import render_gallery
 
     n = _cold_size()
     with bench_database(f"{COLD_DB}_{n}"):
@@ -570,7 +570,7 @@ def _first_tile_times(shop_url: str, gallery_url: str) -> tuple[list[float], lis
 def gallery_widget_first_tile() -> Result:
     import statistics
 
-    from config.storefront.server import Storefront, serve
+    from demo.storefront.server import Storefront, serve
 
     tag = uuid.uuid4().hex[:8]
     site, gallery = _hot_gallery(tag)

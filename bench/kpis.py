@@ -1,6 +1,6 @@
 """KPIs: the daily rollup of N events against one GROUP BY, and the KPI API's p95.
 
-Data: N events (BENCH_KPI_EVENTS, default 1,000,000; the issue names 10,000,000)
+Data: N events (BENCH_KPI_EVENTS, default 1,000,000; the goal names 10,000,000)
 spread over BENCH_KPI_DAYS days (90) on 2,000 assets, 20 events a session, with
 sessions and a few thousand orders, generated set-based in the database
 (INSERT ... SELECT over generate_series: the fastest way in, like COPY, with no

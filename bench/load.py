@@ -163,7 +163,7 @@ def _drop(site, gallery) -> None:
 
 
 def _server(port: int, log):
-    from config.processes import Child, python, wait_for_http
+    from core.processes import Child, python, wait_for_http
 
     argv = python(
         "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.registry import Result
+from bench.registry import Result, shown
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -61,7 +61,7 @@ class Run:
             {
                 "benchmark": name,
                 "figure": result.name,
-                "unit": "s",
+                "unit": result.unit,
                 "measured": result.measured_s,
                 "ceiling": result.ceiling_s,
                 "ratio": result.ratio,
@@ -183,8 +183,9 @@ def markdown(record: dict) -> str:
     ]
     for f in record["figures"]:
         target = "" if f["target_ratio"] is None else f"<= {f['target_ratio']:g}"
+        unit = f.get("unit", "s")
         lines.append(
-            f"| {f['figure']} | {f['measured'] * 1000:.1f} ms | {f['ceiling'] * 1000:.1f} ms "
+            f"| {f['figure']} | {shown(f['measured'], unit)} | {shown(f['ceiling'], unit)} "
             f"| {f['ratio']:.2f} | {target} | {'yes' if f['met'] else '**no**'} "
             f"| {_when(f.get('measured_at', record['date']))} | {f['note'].replace('|', '/')} |"
         )
@@ -202,7 +203,8 @@ def readme_markers(scale: str) -> tuple[str, str]:
 
 
 def write_readme(readme: Path, scale: str = "full", directory: Path = RESULTS_DIR) -> None:
-    """Put the latest table of a scale into the README between its two markers."""
+    """Put the latest table of a scale into a page (docs/benchmarks.md) between its
+    two markers."""
     latest = read_latest(scale, directory)
     if latest is None:
         raise SystemExit(

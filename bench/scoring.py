@@ -1,7 +1,7 @@
 """Scoring: full rescoring of the library, and an offline replay of gallery orderings.
 
 `scoring_full_rescore`: ugc.services.scoring.rescore_all() over a generated library
-(BENCH_SCORING_ASSETS, default 200,000; the issue's goal is stated for 1,000,000 and
+(BENCH_SCORING_ASSETS, default 200,000; the goal is stated for 1,000,000 and
 the ratio is what carries over) with performance for a third of the assets and
 engagement for a fifth, into an empty score table so every row is written. Ceiling: a
 plain SELECT of the same asset rows, fetched once. Goal <= 5x. The library lives in

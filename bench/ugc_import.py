@@ -137,7 +137,7 @@ def ugc_csv_import() -> Result:
         "ugc CSV import, 10k rows",
         measured,
         ceiling,
-        # The target is absolute (under 30 s); expressed as this run's ratio.
+        # The target is absolute (under 30 s); expressed as this run's ratio.
         target_ratio=TARGET_SECONDS / ceiling,
         note=f"{ROWS / measured:,.0f} rows/s; target < {TARGET_SECONDS:g} s absolute",
     )

@@ -2,7 +2,7 @@
 gallery's body (read once from BENCH_GALLERY_BODY, at the first request, after the
 bench has written it) from memory with the plainest Django view:
 
-- /bench/same-bytes: nothing else (the issue's "minimal Django view").
+- /bench/same-bytes: nothing else (the goal's "minimal Django view").
 - /bench/same-bytes-checked: one cache round trip first, a GET through Django's cache
   API of a key of a few bytes: the least any server-side cache that must notice an
   invalidation at once costs per request ("a hot gallery costs no database query",

@@ -1,0 +1,212 @@
+"""Live collection of posts with 1 MP pictures against importing the same from disk.
+
+Measured: one run of an own-media source (`sources.services.collect.collect`,
+in-process, no worker) against the platform sandbox over real HTTP: the listing
+pages, each post's original downloaded through the SSRF-guarded fetcher, the
+asset rows. Processing is not part of it (its tasks are queued after commit,
+and the transaction is rolled back).
+
+Ceiling (the peer): `manage.py import_ugc posts.csv` of the same posts (id,
+caption, creator, permalink, time, counts) with the same JPEGs read from a local
+folder. A Graph API JSON export cannot name local files (its media_url is a
+URL), so the peer reads a CSV whose `file` column points at them.
+
+Goal: collection's throughput at least 0.7 of the local import's. Also printed:
+requests sent per post and the highest share of any platform quota used, from
+the sandbox's counters (`GET /__sandbox/stats`). The pictures are drawn once
+into .data/bench/ and served from there, so neither side pays for drawing.
+
+BENCH_COLLECTION_POSTS sets the number of posts (10,000 at full scale).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from bench.registry import Result, benchmark
+
+POSTS = int(os.environ.get("BENCH_COLLECTION_POSTS", "10000"))
+GOAL_SHARE = 0.7  # of the local import's throughput
+SEED = 21
+PAGE = 50  # the Graph client's page size
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextmanager
+def _rolled_back():
+    try:
+        with transaction.atomic():
+            yield
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+@contextmanager
+def _scratch_originals():
+    """Originals stored under a temporary folder while the bench runs."""
+    from ugc.models import Asset
+
+    field = Asset._meta.get_field("original")
+    kept = field.storage
+    with tempfile.TemporaryDirectory(prefix="bench-collection-") as folder:
+        field.storage = FileSystemStorage(location=folder, base_url=None)
+        try:
+            yield
+        finally:
+            field.storage = kept
+
+
+def _sandbox():
+    from platforms.sandbox.server import SandboxServer
+    from platforms.sandbox.state import DAY, Sandbox
+
+    # Own media: every post since the sandbox's epoch, two days ago; a rate that
+    # makes at least POSTS of them.
+    rate = 60 * POSTS / (2 * DAY) * 1.02
+    folder = settings.DATA_DIR / "bench" / "collection-media" / f"seed{SEED}"
+    return SandboxServer(Sandbox(seed=SEED, rate=rate, media_dir=str(folder))).start()
+
+
+def _posts(server) -> list[dict]:
+    """The first POSTS posts of the own-media listing, as the Graph API lists them."""
+    from platforms.clients.graph import OWN_MEDIA_FIELDS
+    from platforms.sandbox.apis import Graph
+    from platforms.sandbox.state import IG_USER_ID
+
+    sandbox, feed = server.sandbox, f"own:{IG_USER_ID}"
+    graph = Graph(sandbox)
+    newest = list(sandbox.newest_first(feed))[:POSTS]
+    assert len(newest) == POSTS, f"the feed has {len(newest)} posts, fewer than {POSTS}"
+    return [graph.node(sandbox.post(feed, i), OWN_MEDIA_FIELDS, hashtag=False) for i in newest]
+
+
+def _write_export(posts: list[dict], pictures: Path, path: Path) -> None:
+    from sources.services.mapping import instagram
+
+    columns = ["platform_id", "file", "caption", "creator", "platform", "permalink"]
+    columns += ["posted_at", "likes", "comments"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for raw in posts:
+            item = instagram(raw, tags=[], lines=[])
+            name = Path(urlsplit(item.media_url).path).stem
+            writer.writerow(
+                [
+                    item.platform_id,
+                    str(pictures / f"{name}.jpg"),
+                    item.caption,
+                    item.creator_handle,
+                    "instagram",
+                    item.permalink,
+                    raw["timestamp"],
+                    raw["like_count"],
+                    raw["comments_count"],
+                ]
+            )
+
+
+def _import(path: Path) -> float:
+    with _rolled_back():
+        started = time.perf_counter()
+        call_command("import_ugc", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        return time.perf_counter() - started
+
+
+def _collect(server) -> tuple[float, object, dict, dict]:
+    """Seconds, the run, and the sandbox's stats before and after."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from platforms.hosts import platform_urls
+    from platforms.models import AccountPlatform, ConnectedAccount
+    from platforms.sandbox.state import DAY, IG_USER_ID
+    from platforms.services import clients
+    from sources.models import SourceKind
+    from sources.services import collect, manage
+
+    overrides = override_settings(
+        PLATFORM_URLS=platform_urls(server.url),
+        UGC_FETCH_ALLOWED_HOSTS=[urlsplit(server.url).hostname],
+        SOURCES_MAX_PAGES_PER_RUN=math.ceil(POSTS / PAGE),
+    )
+    with overrides, _rolled_back():
+        clients._cache.clear()
+        account = ConnectedAccount.objects.create(
+            platform=AccountPlatform.INSTAGRAM_FACEBOOK_LOGIN,
+            external_id=IG_USER_ID,
+            handle="bench_brand",
+            access_token=server.sandbox.issue("instagram", IG_USER_ID, 60 * DAY),
+            access_expires_at=timezone.now() + dt.timedelta(days=60),
+        )
+        source = manage.add_source(account, SourceKind.INSTAGRAM_OWN_MEDIA)
+        before = httpx.get(f"{server.url}/__sandbox/stats").json()
+        started = time.perf_counter()
+        run = collect.collect(source.pk, "bench")
+        seconds = time.perf_counter() - started
+        after = httpx.get(f"{server.url}/__sandbox/stats").json()
+    clients._cache.clear()
+    return seconds, run, before, after
+
+
+@benchmark
+def collection_vs_local_import() -> Result:
+    from platforms.sandbox import media
+
+    server = _sandbox()
+    try:
+        posts = _posts(server)
+        pictures = Path(server.sandbox.media_dir)
+        names = []
+        for raw in posts:
+            url = raw.get("media_url") or raw["children"]["data"][0]["media_url"]
+            names.append(Path(urlsplit(url).path).stem)
+        media.draw_all(names, SEED, pictures)
+        with _scratch_originals(), tempfile.TemporaryDirectory() as folder:
+            export = Path(folder) / "posts.csv"
+            _write_export(posts, pictures, export)
+            imported = _import(export)
+            collected, run, before, after = _collect(server)
+    finally:
+        server.stop()
+    requests = sum(after["counts"].values()) - sum(before["counts"].values())
+    quota = max(after["quota_used"].values(), default=0.0)
+    share = imported / collected
+    complete = run.new_count == POSTS
+    note = (
+        f"{POSTS:,} posts with 1 MP pictures: collected {POSTS / collected:,.0f} posts/s "
+        f"({run.status}, {run.pages} pages, {run.new_count:,} new, {run.failed_count} failed), "
+        f"local import {POSTS / imported:,.0f} posts/s; throughput {share:.2f} of the "
+        f"import's (goal >= {GOAL_SHARE}); {requests / POSTS:.3f} requests per post; "
+        f"highest quota share {quota:.1%}"
+    )
+    if not complete:
+        note += f"; INCOMPLETE: {run.error}"
+    return Result(
+        "collection vs local import",
+        collected,
+        imported,
+        target_ratio=1 / GOAL_SHARE,
+        note=note,
+        goals_met=complete,
+    )
