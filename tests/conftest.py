@@ -7,10 +7,12 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
-from config.database import libpq_dsn
+from core.database import libpq_dsn
 from tests.support import flush
-from tests.support.worker import EMBEDDED, Worker, broker_connection, redis_url
+from tests.support.redis import fold_skip, require_redis, stop_private_redis
+from tests.support.worker import EMBEDDED, Worker, broker_connection
 
 BROKERS = ["embedded", "redis"]
 
@@ -23,19 +25,50 @@ def _flush_only_tables_with_rows():
         yield
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    fold_skip(report)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """A request through the test client leaves the language LocaleMiddleware chose
+    active in this thread (a server thread gets a new one per request): without this
+    reset, a test that browses in French would make the next test's messages French."""
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_redis_stops_with_the_run():
+    """A redis-server the run started for its Redis tests (support/redis.py) ends with it."""
+    yield
+    stop_private_redis()
+
+
+@pytest.fixture(scope="session")
+def s3_store():
+    """A real S3-compatible server (SeaweedFS) for the run; tests make their own buckets."""
+    from tests.support.s3 import start_s3
+
+    store = start_s3()
+    yield store
+    store.stop()
+
+
 @pytest.fixture(params=BROKERS)
 def broker(request):
     """(broker URL, producer transport options) for each broker the run can reach.
 
-    The embedded broker always runs. Redis runs when CELERY_BROKER_URL or
-    REDIS_URL names one (CI sets it); without it that case is skipped and says so.
+    The embedded broker always runs; Redis runs on the one support/redis.py finds
+    (REDIS_URL, 127.0.0.1:6379, or a private redis-server) and skips without one.
     """
     if request.param == "embedded":
         # The broker's table lives in this run's test database.
         return EMBEDDED, {"dsn": libpq_dsn(connection.settings_dict)}
-    url = redis_url()
-    if url is None:
-        pytest.skip("Redis path needs CELERY_BROKER_URL or REDIS_URL=redis://127.0.0.1:6379/0")
+    url = require_redis()
     # A fresh key prefix keeps this test's queues apart from any other user.
     return url, {"global_keyprefix": f"test-{uuid.uuid4().hex[:8]}:"}
 
@@ -46,13 +79,15 @@ def start_worker(broker, tmp_path, transactional_db):
     broker_url, options = broker
     started: list[Worker] = []
 
-    def start(**env) -> Worker:
+    def start(*, wait: bool = True, concurrency: int = 1, **env) -> Worker:
+        """wait=False: launched, not yet ready (start several at once, then wait_ready).
+        concurrency: the worker's pool processes."""
         extra = dict(env)
         if options.get("global_keyprefix"):
             extra["CELERY_BROKER_KEYPREFIX"] = options["global_keyprefix"]
-        worker = Worker(broker_url, extra_env=extra)
+        worker = Worker(broker_url, extra_env=extra, concurrency=concurrency)
         started.append(worker)
-        return worker.start(tmp_path)
+        return worker.start(tmp_path) if wait else worker.launch(tmp_path)
 
     yield start
     for worker in started:

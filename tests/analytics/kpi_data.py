@@ -22,7 +22,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from commerce.models import Customer, Order
-from config.roles import ANALYST
+from core.roles import ANALYST
 from tests.analytics.conftest import event, post
 from tests.commerce.factories import ShopFactory
 from tests.ugc.factories import AssetFactory

@@ -118,7 +118,7 @@ def test_a_queued_run_is_computed_by_a_real_worker_and_a_second_delivery_changes
     start_worker, app_on_broker, producer
 ):
     from analytics.services.attribution_runs import queue_runs
-    from analytics.tasks import run_attribution
+    from analytics.tasks import run_attributions
 
     make_story()
     d = day_d()
@@ -140,7 +140,7 @@ def test_a_queued_run_is_computed_by_a_real_worker_and_a_second_delivery_changes
         raise TimeoutError(f"{exc}; worker log:\n{worker.log()[-6000:]}") from exc
     before = {pk: credits(AttributionRun(pk=pk), "gallery") for pk in ids}
     assert sum(v for _, v in before[ids[0]].values()) == pytest.approx(TOTAL)
-    run_attribution.apply_async((ids[0],), connection=producer)
+    run_attributions.apply_async(([ids[0]],), connection=producer)
     wait_until(
         lambda: (
             AttributionRun.objects.get(pk=ids[0]).finished_at

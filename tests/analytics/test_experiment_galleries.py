@@ -18,7 +18,7 @@ from tests.ugc.factories import (
     PublishableAssetFactory,
     SiteFactory,
 )
-from ugc import gallery_variants
+from ugc.delivery import variants as gallery_variants
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,6 +14,8 @@ from scipy import stats
 from analytics.experiments import (
     assign_variant,
     mde_proportions,
+    mean_interval,
+    proportion_interval,
     sample_ratio_mismatch,
     two_proportion_ztest,
     welch_ttest,
@@ -53,6 +55,21 @@ def test_welch_matches_scipy_on_the_same_numbers():
     assert result.p_value == pytest.approx(expected.pvalue, rel=1e-9)
     low, high = expected.confidence_interval(0.95)
     assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-9)
+
+
+@pytest.mark.parametrize(("successes", "n"), [(10, 200), (0, 10), (10, 10), (165, 2500)])
+def test_an_arms_rate_interval_is_wilsons_as_scipy_computes_it(successes, n):
+    expected = stats.binomtest(successes, n).proportion_ci(0.95, method="wilson")
+    low, high = proportion_interval(successes, n)
+    assert (low, high) == pytest.approx((expected.low, expected.high), abs=1e-12)
+    assert 0 <= low <= successes / n <= high <= 1
+
+
+def test_an_arms_mean_interval_is_students_t_as_scipy_computes_it():
+    revenue = np.random.default_rng(5).exponential(20, 300)
+    expected = stats.ttest_1samp(revenue, 0).confidence_interval(0.95)
+    interval = mean_interval(revenue.mean(), revenue.var(ddof=1), len(revenue))
+    assert interval == pytest.approx((expected.low, expected.high), rel=1e-9)
 
 
 def test_srm_flags_a_broken_split_and_not_a_fair_one():

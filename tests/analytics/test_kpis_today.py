@@ -1,5 +1,5 @@
 """Today's KPIs come from raw events, sessions and orders as they are read, not from
-the rollup the beat keeps for today (issue 7: "from raw events for today")."""
+the rollup the beat keeps for today (KPIs of today come from raw events)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import socket
 import uuid
 from pathlib import Path
 
-from config.processes import Child, python, wait_for_http
+from core.processes import Child, python, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 

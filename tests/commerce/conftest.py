@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
 from commerce.services.webhooks import sign
-from config.roles import ADMIN, ANALYST, COORDINATOR
+from core.roles import ADMIN, ANALYST, COORDINATOR
 from tests.commerce.factories import SHOP_SECRET, ShopFactory
 
 SHOPIFY_URL = "/api/v1/webhooks/shopify/orders"

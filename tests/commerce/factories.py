@@ -22,17 +22,20 @@ class ShopFactory(factory.django.DjangoModelFactory):
 class ProductLineFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProductLine
+        django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Line {n}")
     slug = factory.Sequence(lambda n: f"line-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.title())
+    parent = None
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        django_get_or_create = ("sku",)
 
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
-    title = factory.Sequence(lambda n: f"Linen shirt {n}")
+    title = factory.LazyAttribute(lambda o: f"Product {o.sku}")
     price = "49.00"
     currency = "EUR"
     product_line = factory.SubFactory(ProductLineFactory)

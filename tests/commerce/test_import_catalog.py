@@ -172,14 +172,15 @@ def test_duplicates_in_the_file(db):
     assert Variant.objects.get(sku="V-1").product.sku == "B-1"
 
 
-def test_formula_cells_are_stored_as_text(db):
+def test_formula_cells_are_stored_as_the_data_they_are(db):
+    # A cell is data on import; exports neutralise formulas (core.csvio.safe_cell).
     import_catalog(
         to_csv(
             CATALOG_COLUMNS, [product_row("A-1", title="=cmd|' /C calc'!A0", description="+1+1")]
         )
     )
     product = Product.objects.get()
-    assert product.title == "'=cmd|' /C calc'!A0" and product.description == "'+1+1"
+    assert product.title == "=cmd|' /C calc'!A0" and product.description == "+1+1"
 
 
 def test_a_catalog_import_links_order_lines_whose_sku_was_unknown(shop):
@@ -207,3 +208,56 @@ def test_the_command(db, tmp_path, capsys):
 def test_the_command_names_a_directory_instead_of_a_file(db, tmp_path):
     with pytest.raises(CommandError, match="is a directory"):
         call_command("import_catalog", str(tmp_path))
+
+
+def test_shopify_handles_link_to_the_shops_domain_and_urls_are_backfilled(db, tmp_path):
+    from commerce.services.shops import create_or_update_shop
+
+    Product.objects.create(sku="OLD-1", handle="old-tent", title="Old tent")  # before the shop
+    Product.objects.create(
+        sku="OLD-2", handle="old-mug", title="Old mug", url="https://x.example/m"
+    )
+    create_or_update_shop(domain="brand.myshopify.com")
+    create_or_update_shop(domain="other.myshopify.com")
+    path = tmp_path / "products.csv"
+    path.write_bytes(to_csv(SHOPIFY_PRODUCT_COLUMNS, shopify_product_rows()))
+    call_command("import_catalog", str(path), "--currency", "CAD", "--shop", "brand.myshopify.com")
+    shirt = Product.objects.get(handle="linen-shirt")
+    assert shirt.url == "https://brand.myshopify.com/products/linen-shirt"
+    # Known handles without a URL are filled; a URL already set stays.
+    assert Product.objects.get(sku="OLD-1").url == "https://brand.myshopify.com/products/old-tent"
+    assert Product.objects.get(sku="OLD-2").url == "https://x.example/m"
+    with pytest.raises(CommandError, match="--shop: no shop"):
+        call_command("import_catalog", str(path), "--shop", "nowhere.example")
+
+
+def test_the_only_shop_names_product_urls_and_a_url_column_wins(db):
+    from commerce.services.shops import create_or_update_shop
+
+    create_or_update_shop(domain="brand.example")
+    rows = shopify_product_rows()
+    first = next(row for row in rows if row["Handle"] == "linen-shirt" and row["Title"])
+    first["URL"] = "https://brand.example/shirts/linen"
+    summary = import_catalog(to_csv([*SHOPIFY_PRODUCT_COLUMNS, "URL"], rows), currency="CAD")
+    assert "the only shop, brand.example" in " ".join(summary.notes)
+    assert Product.objects.get(handle="linen-shirt").url == "https://brand.example/shirts/linen"
+    assert Product.objects.get(handle="canvas-tote").url == (
+        "https://brand.example/products/canvas-tote"
+    )
+    ours = import_catalog(
+        to_csv(CATALOG_COLUMNS, [product_row("B-1", url=""), product_row("B-2", handle="", url="")])
+    )
+    assert ours.counts == {"created": 2}
+    assert Product.objects.get(sku="B-1").url == "https://brand.example/products/b-1"
+    assert Product.objects.get(sku="B-2").url == ""
+
+
+def test_a_url_set_by_hand_survives_an_import_without_urls(db):
+    import_catalog(to_csv(CATALOG_COLUMNS, [product_row("C-1", url="", handle="")]))
+    Product.objects.filter(sku="C-1").update(url="https://shop.example/products/c1")
+    summary = import_catalog(
+        to_csv(CATALOG_COLUMNS, [product_row("C-1", url="", handle="", title="Renamed")])
+    )
+    assert summary.counts == {"updated": 1}
+    product = Product.objects.get(sku="C-1")
+    assert product.title == "Renamed" and product.url == "https://shop.example/products/c1"

@@ -4,8 +4,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commerce.ingest import order_csv, payloads
-from commerce.ingest.csvfile import CsvError, open_table
 from commerce.ingest.records import InvalidField, OrderRecord, RefundRecord
+from core.csvio import CsvError, open_table
 from tests.commerce.csvs import ORDER_COLUMNS as ORDER_CSV_COLUMNS
 from tests.commerce.csvs import to_csv
 from tests.commerce.factories import LineItemPayload, OrderPayload, RefundPayload

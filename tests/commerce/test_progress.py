@@ -2,7 +2,7 @@
 
 import io
 
-from config.progress import Progress
+from core.progress import Progress
 
 
 class Terminal(io.StringIO):

@@ -5,7 +5,7 @@ import secrets
 import pytest
 from django.conf import settings
 
-from config.database import database_url
+from core.database import database_url
 from tests.support.procs import run_python
 
 
@@ -18,6 +18,7 @@ def production_env(django_db_setup):
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "ALLOWED_HOSTS": "ugc.example.com",
         "CUSTOMER_HASH_KEY": secrets.token_urlsafe(48),
+        "ENCRYPTION_KEYS": "pS9kOYQ9q1tVZ1m0jA0rC3sQ9gR2uZcE1dYb8FfT6hA=",
     }
 
 

@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from PIL import Image
 
-from config.storefront.server import Storefront, serve
+from demo.storefront.server import Storefront, serve
 from tests.ugc.factories import (
     GalleryFactory,
     GalleryPinFactory,

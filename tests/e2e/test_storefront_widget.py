@@ -234,3 +234,40 @@ def test_beacons_reach_the_collect_endpoint_and_are_stored(page, shop):
             event["gallery"],
         )
         assert row.visitor_id == event["visitor_id"] and row.session_id == event["session_id"]
+
+
+def test_a_product_page_says_why_other_products_photos_are_there(page, shop, tmp_path):
+    from django.conf import settings
+
+    from tests.ugc.factories import (
+        GalleryFactory,
+        ProductFactory,
+        ProductLineFactory,
+        ProductTagFactory,
+    )
+
+    tents = ProductLineFactory(name="Tents", slug="tents")
+    shop.product.product_line = tents
+    shop.product.save()
+    sibling = ProductFactory(sku="TENT-LITE", product_line=tents)
+    ProductTagFactory(asset=shop.assets[3], product=sibling, accepted=True)
+    GalleryFactory(site=shop.site, slug="product", product_page=True, layout="grid", size=12)
+
+    page.goto(f"{shop.url}/products/DEMO-TENT")
+    page.wait_for_selector("[data-ugc-gallery=product][data-ugc-state=ready]")
+    slot = page.locator("[data-ugc-gallery=product]")
+    # The product's own photo first, unlabelled; a divider before its line's, one more
+    # before the brand's: in that order, among the tiles.
+    order = slot.locator("li").evaluate_all(
+        "items => items.map(li => li.classList.contains('ugc-sep') ? li.textContent"
+        " : li.querySelector('.ugc-t').dataset.ugcAsset)"
+    )
+    brand = f"More from {settings.BRAND_NAME}"
+    assert order[:4] == [str(shop.assets[0].pk), "More from Tents", str(shop.assets[3].pk), brand]
+    assert order.count("More from Tents") == 1 and order.count(brand) == 1
+    assert len(order) == TILES + 2
+    divider = slot.locator(".ugc-sep").first
+    assert divider.is_visible() and divider.bounding_box()["width"] > 300  # the whole row
+    shot = tmp_path / "product-page-reasons.png"
+    slot.screenshot(path=str(shot))
+    print(f"screenshot: {shot}")

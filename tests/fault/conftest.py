@@ -18,7 +18,7 @@ from tests.fault.servers import PrivatePostgres
 
 @pytest.fixture(scope="session")
 def _private_postgres_server():
-    from config.embedded_postgres import _quiet_runtime_dir
+    from core.embedded_postgres import _quiet_runtime_dir
 
     _quiet_runtime_dir()
     import pgserver

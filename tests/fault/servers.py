@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from config.database import database_url
+from core.database import database_url
 from tests.support.procs import run_manage
 
 TEMPLATE = "fault_migrated"

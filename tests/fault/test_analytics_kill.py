@@ -20,9 +20,9 @@ from analytics.models import AttributionCredit, AttributionRun
 from analytics.services.attribution_runs import execute_runs
 from analytics.services.rollups import TABLES
 from analytics.services.rollups import rollup_day as clean_rollup
-from analytics.tasks import rollup_day, run_attribution
-from config.database import libpq_dsn
+from analytics.tasks import rollup_day, run_attributions
 from config.queues import QUEUES
+from core.database import libpq_dsn
 from tests.analytics.test_journeys import day_d, make_story
 from tests.support.worker import wait_until
 from ugc.models import AssetPerformance
@@ -115,7 +115,7 @@ def test_an_attribution_run_killed_half_way_is_redone_equal_to_a_clean_run(start
     killed = new_run()
     first = start_worker(**FAST_REDELIVERY)
     with table_locked(AttributionCredit._meta.db_table):
-        run_attribution.apply_async((killed.pk,), connection=producer)
+        run_attributions.apply_async(([killed.pk],), connection=producer)
         kill_while_waiting(first, AttributionCredit._meta.db_table)
     killed.refresh_from_db()
     assert killed.status == AttributionRun.Status.RUNNING and not credits(killed.pk)
@@ -126,7 +126,7 @@ def test_an_attribution_run_killed_half_way_is_redone_equal_to_a_clean_run(start
     wait_until(
         lambda: (
             AttributionRun.objects.filter(pk=killed.pk, status="done").exists()
-            and succeeded(second, "analytics.tasks.run_attribution")
+            and succeeded(second, "analytics.tasks.run_attributions")
         ),
         timeout=90,
         what="the redelivered run",

@@ -20,7 +20,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 
-from config.roles import COORDINATOR
+from core.roles import COORDINATOR
 from tests.analytics.web import batch, free_port, post_batch, start_web
 from tests.conftest import _reset_producer_pools
 from tests.fault.servers import readyz, upload

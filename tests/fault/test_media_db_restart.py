@@ -43,7 +43,7 @@ import django; django.setup()
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
-from config.roles import COORDINATOR
+from core.roles import COORDINATOR
 from ugc.models import Site
 user = get_user_model().objects.create_user("coordinator", password="not-used-here")
 user.groups.add(Group.objects.get(name=COORDINATOR))

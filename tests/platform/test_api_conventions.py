@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from config.roles import ADMIN, ANALYST, COORDINATOR
+from core.roles import ADMIN, ANALYST, COORDINATOR
 
 PROBLEM = "application/problem+json"
 

@@ -5,7 +5,7 @@ import socket
 import pytest
 from django.db import connection
 
-from config.database import pgvector_version
+from core.database import pgvector_version
 from tests.support.procs import run_manage
 
 # PostgreSQL 15 from Debian runs on this machine (and in CI) without pgvector.

@@ -4,7 +4,9 @@ Pure file checks: nothing here needs Docker, a database or a broker. The
 compose file is read with PyYAML (merge keys resolved), checked against the
 Compose specification's JSON schema (vendored by check-jsonschema), and
 against this project: the environment variables are ones config/settings
-reads, and every queue in config/queues.py has exactly one worker service.
+reads, every queue in config/queues.py has exactly one worker service (run as
+two nodes), and the app's nodes share nothing but PostgreSQL, Redis and the
+object store.
 """
 
 from __future__ import annotations
@@ -28,19 +30,26 @@ DOCKERFILE = ROOT / "docker" / "Dockerfile"
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 DOCKERIGNORE = ROOT / ".dockerignore"
 NGINX_CONF = ROOT / "docker" / "nginx.conf"
-# Where the settings read the environment (database.py parses DATABASE_URL for them).
+# Where the settings read the environment (database.py parses DATABASE_URL for them,
+# storage.py the MEDIA_STORAGE and S3_* variables from the mapping it is given).
 SETTINGS_SOURCES = [
     *sorted((ROOT / "config" / "settings").glob("*.py")),
-    ROOT / "config" / "database.py",
+    ROOT / "core" / "database.py",
+    ROOT / "core" / "storage.py",
 ]
 
-WORKERS = {"worker-media", "worker-ml", "worker-default"}
-APP_SERVICES = {"migrate", "web", "collector", "beat", *WORKERS}
-SERVICES = {"db", "redis", "proxy", *APP_SERVICES}
+WORKERS = {"worker-media", "worker-ml", "worker-default", "worker-collection"}
+WEB_NODES = {"web-1", "web-2"}
+APP_SERVICES = {"migrate", "collector", "beat", *WEB_NODES, *WORKERS}
+# The services that serve requests or run tasks: more than one of each kind.
+NODES = {"collector", *WEB_NODES, *WORKERS}
+SERVICES = {"db", "redis", "s3", "s3-buckets", "proxy", *APP_SERVICES}
+MEDIA_BUCKET, ORIGINALS_BUCKET = "ugc-media", "ugc-originals"
 # Production settings refuse to start without these.
 REQUIRED_ENV = {
     "SECRET_KEY",
     "CUSTOMER_HASH_KEY",
+    "ENCRYPTION_KEYS",
     "DATABASE_URL",
     "CELERY_BROKER_URL",
     "ALLOWED_HOSTS",
@@ -51,7 +60,8 @@ PROCESS_ENV = {"DJANGO_SETTINGS_MODULE", "HEALTHCHECK_PORT"}
 HEALTH_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
 ENV_READ = re.compile(
-    r"""(?:os\.environ\.get\(|os\.getenv\(|os\.environ\[|env_(?:bool|list|int)\()\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""(?:os\.environ\.get\(|os\.getenv\(|os\.environ\[|\benv\.get\(|\benv\[|env_(?:bool|list|int)\()"""
+    r"""\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
 
 
@@ -163,12 +173,15 @@ def test_migrate_is_one_shot(services):
     assert migrate["restart"] == "no"
 
 
-def test_web_runs_gunicorn(services):
-    argv = command(services["web"])
+def test_two_web_nodes_run_the_same_gunicorn(services):
+    argvs = [command(services[name]) for name in sorted(WEB_NODES)]
+    assert argvs[0] == argvs[1], "the nodes are interchangeable behind the proxy"
+    argv = argvs[0]
     assert argv[:2] == ["gunicorn", "config.wsgi:application"]
     assert option(argv, "--bind", "-b") == "0.0.0.0:8000"
     assert option(argv, "--workers", "-w")
     assert option(argv, "--access-logfile") == "-"
+    assert environment(services["web-1"]) == environment(services["web-2"])
 
 
 def test_the_collector_serves_collect_beside_web(services):
@@ -189,10 +202,18 @@ def test_the_proxy_is_the_one_door_and_sends_collect_to_the_collector(services):
     assert not any(services[name].get("ports") for name in APP_SERVICES), "behind the proxy"
     assert ("./nginx.conf", "/etc/nginx/conf.d/default.conf") in volume_mounts(proxy)
     conf = NGINX_CONF.read_text()
-    upstreams = dict(re.findall(r"upstream (\w+) \{\s*server ([\w.:-]+);", conf))
-    assert upstreams == {"web": "web:8000", "collector": "collector:8001"}
-    locations = dict(re.findall(r"location ([^{]+?) \{\s*proxy_pass http://(\w+);", conf))
+    upstreams = {
+        name: re.findall(r"server ([\w.:-]+);", body)
+        for name, body in re.findall(r"upstream (\w+) \{([^}]*)\}", conf)
+    }
+    assert upstreams == {
+        "web": ["web-1:8000", "web-2:8000"],
+        "collector": ["collector:8001"],
+        "media": ["s3:8333"],
+    }
+    locations = dict(re.findall(r"location ([^{]+?) \{[^{}]*?proxy_pass http://([\w/-]+);", conf))
     assert locations == {"= /api/v1/collect": "collector", "/": "web"}
+    assert not re.search(r"\bip_hash\b|\bsticky\b|\bhash\s", conf), "no node is special"
     assert re.search(r"listen 8000;", conf)
     for header in ("Host", "X-Forwarded-For", "X-Forwarded-Proto"):
         assert f"proxy_set_header {header} " in conf, header
@@ -212,13 +233,18 @@ def test_workers_and_beat_run_celery(services):
     assert on_volume, (schedule, mounts)
 
 
-def test_each_queue_is_consumed_by_exactly_one_worker(services):
+def test_each_queue_is_consumed_by_exactly_one_worker_service_of_two_nodes(services):
+    # One service per queue group keeps each group's concurrency and prefetch; its
+    # replicas are the nodes, and every node of a group consumes the same queues.
     consumers = Counter(queue for name in WORKERS for queue in worker_queues(services[name]))
     assert set(consumers) == set(QUEUES), (sorted(consumers), sorted(QUEUES))
     assert all(count == 1 for count in consumers.values()), consumers
     assert set(worker_queues(services["worker-media"])) == {"media"}
     assert set(worker_queues(services["worker-ml"])) == {"embeddings", "scoring"}
     assert set(worker_queues(services["worker-default"])) == {"default", "analytics"}
+    assert set(worker_queues(services["worker-collection"])) == {"collection"}
+    for name in WORKERS:
+        assert services[name]["deploy"]["replicas"] == 2, name
 
 
 def test_worker_concurrency_and_prefetch(services):
@@ -238,7 +264,7 @@ def test_app_services_get_the_required_environment(services):
         assert set(env) >= REQUIRED_ENV, (name, REQUIRED_ENV - set(env))
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
         # The secret has no default: compose refuses to start without it.
-        for secret_name in ("SECRET_KEY", "CUSTOMER_HASH_KEY"):
+        for secret_name in ("SECRET_KEY", "CUSTOMER_HASH_KEY", "ENCRYPTION_KEYS"):
             secret = env[secret_name]
             assert re.fullmatch(rf"\$\{{{secret_name}:\?[^}}]*\}}", secret), (name, secret)
         assert re.match(r"postgres(ql)?://[^@/]+@db:5432/\w+$", env["DATABASE_URL"]), name
@@ -255,11 +281,61 @@ def test_environment_names_are_read_by_settings(services):
         assert not unknown, f"{name} sets {sorted(unknown)}, which config/settings never reads"
 
 
-def test_media_volume_is_shared_by_web_and_workers(services, compose):
-    assert "media" in compose["volumes"]
-    for name in {"web", *WORKERS}:
-        media_root = environment(services[name])["MEDIA_ROOT"]
-        assert ("media", media_root) in volume_mounts(services[name]), name
+def test_nodes_keep_media_on_the_object_store_and_share_no_volume(services):
+    for name in NODES:
+        env = environment(services[name])
+        assert env["MEDIA_STORAGE"] == "s3", name
+        assert env["S3_ENDPOINT_URL"] == "http://s3:8333", name
+        assert (env["S3_BUCKET_MEDIA"], env["S3_BUCKET_ORIGINALS"]) == (
+            MEDIA_BUCKET,
+            ORIGINALS_BUCKET,
+        ), name
+        assert env["S3_ACCESS_KEY_ID"] and env["S3_SECRET_ACCESS_KEY"], name
+        assert re.fullmatch(r"\$\{S3_SECRET_ACCESS_KEY:\?[^}]*\}", env["S3_SECRET_ACCESS_KEY"])
+        assert "MEDIA_ROOT" not in env and "PRIVATE_MEDIA_ROOT" not in env, name
+        assert not services[name].get("volumes"), f"{name}: a node's disk is its own"
+        assert env["MEDIA_CDN_URL"].rstrip("/}").endswith("/media"), name
+
+
+def test_nodes_share_the_cache_on_redis_and_keep_sessions_in_the_database(services):
+    from django.conf import settings
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    for name in NODES:
+        assert environment(services[name])["CACHE_URL"].startswith("redis://redis:6379/"), name
+        broker = environment(services[name])["CELERY_BROKER_URL"]
+        assert broker != environment(services[name])["CACHE_URL"], "one Redis database each"
+
+
+def test_the_object_store_and_its_buckets(services, compose):
+    s3 = services["s3"]
+    assert s3["image"].startswith("chrislusf/seaweedfs:")
+    argv = command(s3)
+    assert argv[0] == "server" and "-s3" in argv and "-s3.port=8333" in argv
+    assert "-s3.autoCreateBucket=false" in argv, "the buckets are made on purpose"
+    assert any(target == "/data" for _, target in volume_mounts(s3))
+    assert "/healthz" in healthcheck_test(s3)
+    (identities,) = s3["configs"]
+    config = compose["configs"][identities["source"]]["content"]
+    assert identities["target"] in argv[argv.index("-s3.config=" + identities["target"])]
+    # Anonymous reads of the public media bucket, and of nothing else.
+    anonymous = re.search(r'"name": "anonymous", "actions": \[([^]]*)\]', config)
+    assert anonymous and anonymous.group(1) == f'"Read:{MEDIA_BUCKET}"', config
+    assert "${S3_SECRET_ACCESS_KEY:?" in config, "the key pair is the app's"
+
+    init = services["s3-buckets"]
+    assert init["restart"] == "no"
+    assert init["depends_on"]["s3"]["condition"] == "service_healthy"
+    script = " ".join(command(init))
+    for bucket in (MEDIA_BUCKET, ORIGINALS_BUCKET):
+        assert bucket in script, bucket
+    assert "create-bucket" in script and "exit 1" in script, "a failure stops the stack"
+    assert environment(init)["AWS_ENDPOINT_URL"] == "http://s3:8333"
+
+    conf = NGINX_CONF.read_text()
+    media = re.search(r"location /media/ \{(.*?)\n    \}", conf, re.S)
+    assert media and f"proxy_pass http://media/{MEDIA_BUCKET}/;" in media.group(1)
+    assert re.search(r"limit_except GET HEAD \{\s*deny all;", media.group(1)), "read-only"
 
 
 # -- compose: health checks, dependencies, volumes ------------------------------------
@@ -276,7 +352,8 @@ def healthcheck_test(service: dict) -> str:
 def test_health_checks(services):
     assert "pg_isready" in healthcheck_test(services["db"])
     assert "redis-cli ping" in healthcheck_test(services["redis"])
-    assert "/readyz" in healthcheck_test(services["web"])
+    for name in WEB_NODES:
+        assert "/readyz" in healthcheck_test(services[name]), name
     for name in WORKERS:
         assert re.search(r"celery -A config inspect ping", healthcheck_test(services[name])), name
 
@@ -296,9 +373,13 @@ def test_depends_on_conditions(services):
         return services[service].get("depends_on", {}).get(dependency, {}).get("condition")
 
     assert condition("migrate", "db") == "service_healthy"
-    for name in {"web", "beat", *WORKERS}:
+    for name in {"beat", *NODES}:
         assert condition(name, "migrate") == "service_completed_successfully", name
         assert condition(name, "redis") == "service_healthy", name
+    for name in NODES:
+        assert condition(name, "s3-buckets") == "service_completed_successfully", name
+    for name in WEB_NODES:
+        assert condition("proxy", name) == "service_healthy", name
 
 
 def test_named_volumes_are_declared_and_used(services, compose):

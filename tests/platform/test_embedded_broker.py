@@ -8,8 +8,8 @@ from django.db import connection
 from kombu import Connection
 
 import config.celery  # noqa: F401  (registers the pgqueue transport)
-from config.broker import TABLE
-from config.database import libpq_dsn
+from core.broker import TABLE
+from core.database import libpq_dsn
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import secrets
 import pytest
 from django.conf import settings
 
-from config.database import database_url
+from core.database import database_url
 from tests.support.procs import run_manage, run_python
 
 IMPORT_PRODUCTION = "import config.settings.production"
@@ -18,6 +18,7 @@ def production_env(django_db_setup):
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "CUSTOMER_HASH_KEY": secrets.token_urlsafe(48),
+        "ENCRYPTION_KEYS": "pS9kOYQ9q1tVZ1m0jA0rC3sQ9gR2uZcE1dYb8FfT6hA=",
         "DATABASE_URL": database_url(settings.DATABASES["default"]),
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "ALLOWED_HOSTS": "ugc.example.com",
@@ -82,3 +83,11 @@ def test_a_visibility_timeout_below_the_longest_task_is_refused():
 
 def test_no_sqlite_anywhere():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def test_production_refuses_object_storage_without_its_credentials(production_env):
+    env = {**production_env, "MEDIA_STORAGE": "s3", "S3_BUCKET_MEDIA": "media",
+           "S3_BUCKET_ORIGINALS": "originals", "S3_ENDPOINT_URL": "http://store:8333"}  # fmt: skip
+    result = run_python(IMPORT_PRODUCTION, env)
+    assert result.returncode != 0
+    assert "MEDIA_STORAGE=s3 needs S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY" in result.stderr

@@ -1,7 +1,7 @@
 """Hypothesis over what the public sends: collect batches and gallery queries.
 
 Whatever arrives, the answer is never a 500; a batch mixing good and bad events
-keeps every good one (DESIGN.md §4.5). Examples are bounded so the suite stays fast.
+keeps every good one (docs/architecture.md, rule 5). Examples are bounded so the suite stays fast.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from config.roles import COORDINATOR
+from core.roles import COORDINATOR
 from tests.ugc.factories import CreatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,16 @@ PUBLIC = {
     "api/v1/webhooks/shopify/orders": "shop webhooks, authenticated by HMAC signature",
     "api/v1/webhooks/orders": "shop webhooks, authenticated by HMAC signature",
     "^api/": "the problem-details 404 for unknown API paths",
+    "favicon.ico": "the site's icon",
+    "i18n/setlang/": "Django's language switch: it only sets the visitor's language cookie",
+    "r/<str:token>": "a photo request's link, by its signed and expiring token",
+    "u/<str:token>": "one-click unsubscribe (RFC 8058), by its signed token",
+    "upload/<str:site>/": "the storefront upload page: shoppers have no login; CSRF, "
+    "honeypot and rate limits guard it",
+    "creators/invite/<str:token>": "a creator's invitation, by its signed, single-use token",
+    "creators/invite/<str:token>/connect": "the invitation's Connect button, same token",
+    "creators/tiktok/callback": "TikTok's OAuth return, checked by the state in the session",
+    "creators/disconnect/<str:token>": "a creator disconnecting, by a signed token",
 }
 DENIED = {401, 403, 405}
 

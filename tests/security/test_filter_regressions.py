@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from config.roles import COORDINATOR
+from core.roles import COORDINATOR
 from tests.ugc.factories import AssetFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

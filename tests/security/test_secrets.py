@@ -8,6 +8,7 @@ public can make them fail are sent; then the log and every body are searched.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import secrets
@@ -16,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from commerce.services.shops import create_or_update_shop
-from config.database import database_url
+from core.database import database_url
 from tests.analytics.web import free_port, start_web
 
 pytestmark = pytest.mark.worker
@@ -26,6 +27,7 @@ def _secrets() -> dict[str, str]:
     return {
         "SECRET_KEY": "sk-" + secrets.token_hex(32),
         "CUSTOMER_HASH_KEY": "ch-" + secrets.token_hex(24),
+        "ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "db password": "dbpw" + secrets.token_hex(8),
         "broker password": "brpw" + secrets.token_hex(8),
         "webhook secret": "wh-" + secrets.token_hex(16),
@@ -39,6 +41,7 @@ def _production_env(found: dict[str, str]) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": found["SECRET_KEY"],
         "CUSTOMER_HASH_KEY": found["CUSTOMER_HASH_KEY"],
+        "ENCRYPTION_KEYS": found["ENCRYPTION_KEYS"],
         # The local server trusts its socket, so the password is carried but unused.
         "DATABASE_URL": database_url(db),
         "CELERY_BROKER_URL": f"redis://:{found['broker password']}@127.0.0.1:{closed_port}/0",

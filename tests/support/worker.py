@@ -18,20 +18,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from config.database import database_url
-from config.processes import Child, celery_worker, wait_for_log
+from core.database import database_url
+from core.processes import Child, celery_worker, wait_for_log
 
 ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED = "pgqueue://localhost"
-
-
-def redis_url() -> str | None:
-    """The Redis broker to test against, when the environment names one."""
-    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
-        url = os.environ.get(name, "")
-        if url.startswith("redis://"):
-            return url
-    return None
 
 
 def database_env() -> dict[str, str]:
@@ -46,6 +37,8 @@ def database_env() -> dict[str, str]:
 class Worker:
     broker_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Pool processes: one unless a test has a batch to get through (each takes a task).
+    concurrency: int = 1
     name: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
     child: Child | None = None
 
@@ -77,7 +70,7 @@ class Worker:
             "--pool",
             "prefork",
             "--concurrency",
-            "1",
+            str(self.concurrency),
             "--without-heartbeat",
             "--loglevel",
             "INFO",

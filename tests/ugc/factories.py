@@ -1,4 +1,7 @@
-"""factory_boy factories for the library's tests (no fixture files that drift)."""
+"""factory_boy factories for the library's tests (no fixture files that drift).
+
+Catalog rows come from tests/commerce/factories.py, re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ import hashlib
 import factory
 from django.contrib.auth.models import Group, User
 
-from commerce.models import Product, ProductLine
-from config.roles import COORDINATOR
+from core.roles import COORDINATOR
+from tests.commerce.factories import ProductFactory, ProductLineFactory
 from ugc.models import (
     Asset,
     ContentCategory,
@@ -55,26 +58,6 @@ class ContentCategoryFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
 
 
-class ProductLineFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ProductLine
-        django_get_or_create = ("slug",)
-
-    slug = factory.Sequence(lambda n: f"line-{n}")
-    name = factory.LazyAttribute(lambda o: o.slug.title())
-    parent = None
-
-
-class ProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
-        django_get_or_create = ("sku",)
-
-    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
-    title = factory.LazyAttribute(lambda o: f"Product {o.sku}")
-    product_line = factory.SubFactory(ProductLineFactory)
-
-
 class AssetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Asset
@@ -118,7 +101,7 @@ class ProductLineTagFactory(factory.django.DjangoModelFactory):
     source = TagSource.MANUAL
 
 
-# --- galleries (issue 6) --------------------------------------------------------------
+# --- galleries -----------------------------------------------------------------------
 
 
 class PublishableAssetFactory(AssetFactory):

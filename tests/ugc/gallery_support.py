@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from tests.support.worker import redis_url
+from tests.support.redis import require_redis
 
 ORIGIN = "https://shop.example.com"
 
@@ -44,9 +44,7 @@ def shown(client, gallery, headers=None, **params) -> list[int]:
 def redis_cache(prefix: str | None = None):
     """Django's cache on the test Redis, as every production process shares it, under a
     key prefix of its own; skips (saying why) when the run names no Redis."""
-    url = redis_url()
-    if url is None:
-        pytest.skip("the Redis cache path needs REDIS_URL=redis://127.0.0.1:6379/0")
+    url = require_redis()
     prefix = prefix or f"test-{uuid.uuid4().hex[:8]}"
     caches = {
         "default": {
@@ -68,16 +66,16 @@ def redis_cache(prefix: str | None = None):
 def round_trips(monkeypatch) -> list:
     """Records each round trip the gallery hot path makes to the cache (the number of
     throttle windows it counted in it)."""
-    from ugc.api import public
+    from ugc.delivery import hot
 
     calls = []
-    original = public._versions_and_counts
+    original = hot._versions_and_counts
 
     def spy(version_keys, windows):
         calls.append(len(windows))
         return original(version_keys, windows)
 
-    monkeypatch.setattr(public, "_versions_and_counts", spy)
+    monkeypatch.setattr(hot, "_versions_and_counts", spy)
     return calls
 
 

@@ -5,9 +5,11 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from commerce.models import Product, ProductLine
-from config.roles import ADMIN
+from core.roles import ADMIN
 from tests.ugc.factories import CoordinatorFactory, CreatorFactory, UserFactory
+from tests.ugc.test_rights_queue import HOSTILE
 from ugc.models import Asset, ProductLineTag, ProductTag, RightsRequest
+from ugc.services import rights_queue
 from ugc.services.search_index import embed_assets, refresh_search_vectors
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +81,9 @@ def test_search_combines_text_meaning_and_filters(api, beach_library):
     assert results[0]["asset"]["id"] == dress.pk
     assert set(by_id[dress.pk]["matched"]) == {"text", "semantic"}
     assert "semantic" in by_id[gown.pk]["matched"]
-    only_tiktok = api.get("/api/v1/assets/search", {"semantic": "dress", "platform": "tiktok"})
+    only_tiktok = api.get(
+        "/api/v1/assets/search", {"semantic": "red dress by the sea", "platform": "tiktok"}
+    )
     assert [r["asset"]["id"] for r in only_tiktok.json()["results"]] == [gown.pk]
     more = api.get("/api/v1/assets/search", {"like": dress.pk}).json()["results"]
     assert dress.pk not in [r["asset"]["id"] for r in more]
@@ -93,7 +97,9 @@ def test_the_asset_list_searches_with_the_same_service_and_filters(api, beach_li
     assert results[0]["id"] == dress.pk
     assert set(results[0]["search"]["matched"]) == {"text", "semantic"}
     assert body.json()["next"] is None
-    only_tiktok = api.get("/api/v1/assets/", {"semantic": "dress", "platform": "tiktok"})
+    only_tiktok = api.get(
+        "/api/v1/assets/", {"semantic": "red dress by the sea", "platform": "tiktok"}
+    )
     assert [r["id"] for r in only_tiktok.json()["results"]] == [gown.pk]
     assert "limit" in problem_fields(api.get("/api/v1/assets/", {"q": "x", "limit": "0"}), 400)
 
@@ -186,14 +192,29 @@ def test_a_reply_grants_rights_through_the_api(api):
         {"asset": asset.pk, "author_handle": "someone", "text": "#YesAcme"},
         format="json",
     )
-    assert wrong.json() == {"outcome": "not_the_creator", "rights_state": "requested"}
+    assert wrong.json() == {"outcome": "not the creator's account", "rights_state": "requested"}
     right = api.post(
         "/api/v1/rights/replies",
-        {"asset": asset.pk, "author_handle": asset.creator.handle, "text": "yes! #yesacme"},
+        {
+            "asset": asset.pk,
+            "author_handle": asset.creator.handle,
+            "text": "yes! #yesacme",
+            "permalink": "https://instagram.example/p/1/c/2",
+        },
         format="json",
     )
-    assert right.json() == {"outcome": "granted", "rights_state": "granted"}
-    assert RightsRequest.objects.get(asset=asset).granted_via == "hashtag_reply"
+    assert right.json() == {"outcome": "grant", "rights_state": "granted"}
+    request = RightsRequest.objects.get(asset=asset)
+    assert request.granted_via == "hashtag_reply" and request.stage == "granted"
+    proof = asset.licence_entries.get().proof["reply"]
+    assert proof["text"] == "yes! #yesacme"
+    assert proof["permalink"] == "https://instagram.example/p/1/c/2"
+    again = api.post(
+        "/api/v1/rights/replies",
+        {"asset": asset.pk, "author_handle": asset.creator.handle, "text": "#YesAcme"},
+        format="json",
+    )
+    assert again.json()["outcome"] == "no open request"
     assert "asset" in problem_fields(
         api.post(
             "/api/v1/rights/replies",
@@ -202,6 +223,80 @@ def test_a_reply_grants_rights_through_the_api(api):
         ),
         400,
     )
+
+
+def test_a_grant_through_the_api_carries_its_licence_terms(api):
+    asset = processed()
+    url = f"/api/v1/assets/{asset.pk}/rights"
+    granted = api.post(
+        url,
+        {
+            "action": "grant",
+            "via": "signed_form",
+            "uses": ["website", "email"],
+            "territory": ["fr", "DE"],
+            "expires_at": "2999-01-01",
+            "paid_use": False,
+            "credit_required": True,
+        },
+        format="json",
+    )
+    assert granted.status_code == 200, granted.content
+    asset.refresh_from_db()
+    assert asset.licensed_uses == ["email", "website"] and asset.credit_required
+    entry = asset.licence_entries.get()
+    assert entry.territory == ["DE", "FR"] and entry.paid_use is False
+    assert entry.ends_at.year == 2999 and entry.uses == ["email", "website"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"uses": ["billboards"]}, "uses"),
+        ({"uses": []}, "uses"),
+        ({"territory": ["France"]}, "territory"),
+        ({"territory": ["FR", "XX"]}, "territory"),  # shaped like one, but no country
+        ({"expires_at": "2001-01-01"}, "expires_at"),
+        ({"via": ""}, "via"),
+    ],
+)
+def test_bad_licence_terms_name_the_field(api, payload, field):
+    asset = processed()
+    body = {"action": "grant", "via": "signed_form", **payload}
+    response = api.post(f"/api/v1/assets/{asset.pk}/rights", body, format="json")
+    assert field in problem_fields(response, 400)
+    asset.refresh_from_db()
+    assert asset.rights_state == "not_requested"
+
+
+def _hostile_body(asset, case: dict) -> dict:
+    """A case of the judge's hostile corpus as the HTTP API receives it."""
+    body = {"asset": asset.pk, "author_handle": asset.creator.handle, "text": case["text"]}
+    if "handle" in case:
+        body["author_handle"] = case["handle"].replace("maker", asset.creator.handle)
+    if case.get("deleted"):
+        body["deleted"] = True
+    return body
+
+
+@pytest.mark.parametrize(
+    ("why", "case"),
+    [(why, case) for why, case in HOSTILE if "creator_id" not in case],
+    ids=[why for why, case in HOSTILE if "creator_id" not in case],
+)
+def test_hostile_replies_never_grant_through_the_api(api, why, case):
+    asset = processed()
+    api.post(f"/api/v1/assets/{asset.pk}/rights", {"action": "request"}, format="json")
+    if case.get("request_open") is False:
+        rights_queue.cancel(RightsRequest.objects.get(asset=asset))
+    response = api.post("/api/v1/rights/replies", _hostile_body(asset, case), format="json")
+    if "\x00" in case["text"]:  # NUL is refused where input enters, naming the field
+        assert "text" in problem_fields(response, 400)
+    else:
+        assert response.status_code == 200, response.content
+        assert response.json()["outcome"] != "grant"
+    asset.refresh_from_db()
+    assert asset.rights_state != "granted" and not asset.licence_entries.exists()
 
 
 def test_product_tags_with_hotspots_and_suggestion_decisions(api):

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.ugc.factories import CoordinatorFactory
 from tests.ugc.ingest_support import jpeg_bytes, private_media_fixture  # noqa: F401
-from ugc.api import uploads
+from ugc.ingest import uploads
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from tests.ugc.factories import (
     GalleryFactory,
     GalleryPinFactory,
     ProductFactory,
+    ProductLineFactory,
     ProductTagFactory,
     PublishableAssetFactory,
     RenditionFactory,
@@ -69,6 +70,8 @@ def test_the_body_has_what_a_widget_draws(client, site, gallery):
     )
     ProductTagFactory(asset=asset, product=product, hotspot_x=0.25, hotspot_y=0.75)
     ProductTagFactory(asset=asset, accepted=False)  # a suggestion nobody accepted
+    unlinked = ProductFactory(title="Stove", price=None, url="", image_url="")
+    ProductTagFactory(asset=asset, product=unlinked)
     GalleryPinFactory(gallery=gallery, asset=asset)
 
     response = get(client, site)
@@ -94,10 +97,22 @@ def test_the_body_has_what_a_widget_draws(client, site, gallery):
             "price": "199.00",
             "currency": "EUR",
             "url": "https://shop.example.com/tent",
+            "shoppable": True,
             "image_url": "https://cdn.example.com/tent.jpg",
             "hotspot_x": 0.25,
             "hotspot_y": 0.75,
-        }
+        },
+        {  # no URL: still sent, for the widget to show as information
+            "sku": unlinked.sku,
+            "title": "Stove",
+            "price": None,
+            "currency": unlinked.currency,
+            "url": "",
+            "shoppable": False,
+            "image_url": "",
+            "hotspot_x": None,
+            "hotspot_y": None,
+        },
     ]
 
 
@@ -196,6 +211,43 @@ def test_product_page_gallery_takes_the_product(client, site):
     ProductTagFactory(asset=tagged, product=product)
     body = get(client, site, slug=gallery.slug, product="TENT-1").json()
     assert [i["id"] for i in body["items"]] == [tagged.pk, other.pk]
+
+
+@override_settings(BRAND_NAME="Northwind")
+def test_product_page_items_say_why_they_are_there(client, site):
+    gallery = GalleryFactory(site=site, slug="pdp", product_page=True, ordering="newest")
+    tents = ProductLineFactory(name="Tents", slug="tents")
+    product = ProductFactory(sku="TENT-1", product_line=tents)
+    sibling = ProductFactory(sku="TENT-2", product_line=tents)
+    elsewhere = PublishableAssetFactory()
+    in_line = PublishableAssetFactory()
+    ProductTagFactory(asset=in_line, product=sibling)
+    tagged = PublishableAssetFactory()
+    ProductTagFactory(asset=tagged, product=product)
+    # A pin ranks first wherever it belongs, and says where that is.
+    GalleryPinFactory(gallery=gallery, asset=elsewhere, position=0)
+
+    items = get(client, site, slug=gallery.slug, product="TENT-1").json()["items"]
+    assert [(i["id"], i["reason"], i["reason_label"]) for i in items] == [
+        (elsewhere.pk, "brand", "More from Northwind"),
+        (tagged.pk, "product", "This product"),
+        (in_line.pk, "product_line", "More from Tents"),
+    ]
+    # Without a product, and on a gallery that is no product page, there is no reason.
+    plain = GalleryFactory(site=site, slug="plain")
+    GalleryPinFactory(gallery=plain, asset=tagged, position=0)
+    for slug, sku in (("pdp", ""), ("plain", "TENT-1")):
+        rest = get(client, site, slug=slug, product=sku).json()["items"]
+        assert rest and {(i["reason"], i["reason_label"]) for i in rest} == {(None, None)}
+
+
+def test_the_schema_names_the_reasons(client):
+    schemas = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    fields = schemas["PublicGalleryItem"]["properties"]
+    assert "reason_label" in fields
+    reason = json.dumps(fields["reason"])  # the enum may be a component of its own
+    enums = [s.get("enum", []) for name, s in schemas.items() if f'/{name}"' in reason]
+    assert any({"product", "product_line", "brand"} <= set(enum) for enum in enums), reason
 
 
 @override_settings(

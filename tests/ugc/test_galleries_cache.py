@@ -1,6 +1,6 @@
 """Public gallery caching: ETag/304, the headers a CDN needs, a hot gallery costs
 no query, and every change that affects a gallery reaches the very next response,
-cached or not (DESIGN.md §4.1)."""
+cached or not (docs/architecture.md, rule 1)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from tests.ugc.factories import (
     PublishableAssetFactory,
 )
 from tests.ugc.gallery_support import clear_cache, fetch, redis_cache, shown  # noqa: F401
-from ugc.api.public import render_gallery
 from ugc.apps import _product_changed
+from ugc.delivery.render import render_gallery
 from ugc.models import RejectionReason
 from ugc.services import moderation, rights
 

@@ -1,4 +1,4 @@
-"""CDN purges (ugc/cdn.py) against a local HTTP server that records them: each
+"""CDN purges (ugc/delivery/cdn.py) against a local HTTP server that records them: each
 provider's request shape, a revoke, a pin and a product change purging their keys
 through a real worker, retries when the CDN fails, and the token never in a log."""
 
@@ -23,7 +23,7 @@ from tests.ugc.factories import (
     ProductFactory,
     PublishableAssetFactory,
 )
-from ugc import cdn
+from ugc.delivery import cdn
 from ugc.services import rights
 from ugc.tasks import purge_cdn
 

@@ -1,4 +1,4 @@
-"""Gallery invalidations pushed to each web process under a lease (ugc/gallery_leases.py):
+"""Gallery invalidations pushed to each web process under a lease (ugc/delivery/leases.py):
 with a Redis cache a hot gallery is answered from memory with no round trip, and a
 takedown still reaches the next answer: in this process, in other processes, and when a
 process cannot read the invalidation (the change then waits its lease out)."""
@@ -23,7 +23,8 @@ from redis import exceptions as redis_errors
 from rest_framework.test import APIClient
 
 from tests.analytics.web import free_port, start_web
-from tests.support.worker import database_env, redis_url
+from tests.support.redis import require_redis
+from tests.support.worker import database_env
 from tests.ugc.gallery_support import (  # noqa: F401
     ORIGIN,
     clear_cache,
@@ -32,8 +33,11 @@ from tests.ugc.gallery_support import (  # noqa: F401
     redis_cache,
     round_trips,
 )
-from ugc import gallery_cache, gallery_leases
-from ugc.api import public
+from ugc.delivery import cache as gallery_cache
+from ugc.delivery import hot
+from ugc.delivery import leases as gallery_leases
+from ugc.delivery.keys import key_ident
+from ugc.delivery.throttles import throttle_window
 from ugc.services import rights
 
 
@@ -56,7 +60,7 @@ def hot_and_leased(gallery) -> list[int]:
     """Serve the gallery until this process holds a lease and the answer is confirmed
     under it (the next answers come from memory); the ids it shows."""
     ids = shown_ids(gallery)
-    until(lambda: public._lease_generation() is not None, what="a lease")
+    until(lambda: hot._lease_generation() is not None, what="a lease")
     assert shown_ids(gallery) == ids  # confirmed once under the lease
     return ids
 
@@ -81,7 +85,7 @@ def test_without_a_redis_every_hot_answer_still_asks_the_cache(db, monkeypatch):
     for _ in range(4):
         shown_ids(gallery)
     assert len(calls) == 3  # the first went through the full view
-    assert public._lease_generation() is None
+    assert hot._lease_generation() is None
 
 
 def test_under_a_lease_a_takedown_reaches_the_next_answer(
@@ -103,7 +107,7 @@ def test_a_change_waits_out_the_lease_of_a_process_that_cannot_read_it(
 ):
     settings.GALLERY_LEASE_SECONDS = 1.0
     ids = hot_and_leased(leased_gallery)
-    watcher = gallery_leases.watcher(public._redis())
+    watcher = gallery_leases.watcher(hot._redis())
     until(lambda: watcher.current() is not None, what="a one-second lease")
     # The process's watcher is stuck (as under a long pause): it neither counts nor
     # acknowledges the invalidation, and cannot renew its lease.
@@ -157,14 +161,14 @@ def test_throttle_counts_let_by_here_reach_the_shared_counter(leased_gallery, se
     hot_and_leased(leased_gallery)  # two requests, each counted
     for _ in range(8):
         shown_ids(leased_gallery)
-    ident = public.key_ident(leased_gallery.site.publishable_key)
-    counter, _ttl, _limit = public.throttle_window("public_key", ident, time.time())
+    ident = key_ident(leased_gallery.site.publishable_key)
+    counter, _ttl, _limit = throttle_window("public_key", ident, time.time())
     until(lambda: cache.get(counter) == 10, what="the ten requests in the shared counter")
 
 
 def test_a_lease_is_dropped_when_its_subscription_is_lost(leased_gallery):
     hot_and_leased(leased_gallery)
-    watcher = gallery_leases.watcher(public._redis())
+    watcher = gallery_leases.watcher(hot._redis())
     host, port = watcher.pubsub.connection._sock.getsockname()[:2]
     client = gallery_cache.cache._cache.get_client(write=True)
     assert client.client_kill(f"{host}:{port}")  # as a Redis restart or a proxy would
@@ -196,15 +200,14 @@ def leased_web(tmp_path, workers: int, lease: float):
     """A gallery, and a real gunicorn with `workers` processes serving it on the test
     Redis (one key prefix shared with this process), each holding a lease: yields
     port, gallery, ids (shown), client (Redis), holders (their key), web."""
-    if redis_url() is None:
-        pytest.skip("the lease needs a Redis: REDIS_URL=redis://127.0.0.1:6379/0")
+    url = require_redis()
     prefix = f"test-leases-{uuid.uuid4().hex[:8]}"
     with redis_cache(prefix), override_settings(GALLERY_LEASE_SECONDS=lease):
         gallery = make_gallery()
         env = {
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             **database_env(),
-            "CACHE_URL": redis_url(),
+            "CACHE_URL": url,
             "CACHE_KEY_PREFIX": prefix,
             "GALLERY_LEASE_SECONDS": str(lease),
         }

@@ -22,7 +22,8 @@ from tests.ugc.factories import (
     ProductTagFactory,
     PublishableAssetFactory,
 )
-from ugc.api.public import decode_cursor, render_gallery
+from ugc.delivery.cursors import decode_cursor
+from ugc.delivery.render import render_gallery
 from ugc.models import AssetScore, GalleryRecommendation
 from ugc.selectors import gallery_assets, gallery_page, publishable_assets
 
@@ -38,7 +39,7 @@ def full_order(gallery, sku=None):
 def score(asset, value):
     parts = dict.fromkeys(["quality", "relevance", "performance", "social", "freshness"], value)
     AssetScore.objects.create(
-        asset=asset, score=value, diversity=0, ctr_alpha=1, ctr_beta=1, conversion_rate=0,
+        asset=asset, score=value, ctr_alpha=1, ctr_beta=1, conversion_rate=0,
         model_version="test", computed_at=timezone.now(), **parts,
     )  # fmt: skip
 

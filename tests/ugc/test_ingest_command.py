@@ -50,7 +50,7 @@ def test_csv_import_with_good_and_bad_rows_then_again(tmp_path, private_media, l
         f",{local_server.url('/b.jpg', host='localhost')},Loopback by name,eve,instagram,,,,",
         ",http://169.254.169.254/latest/meta-data/,Metadata,eve,instagram,,,,",
         f",{local_server.url('/page')},Not media,eve,instagram,,,,",
-        "=cmd|' /C calc'!A0,,formula,eve,instagram,,,,",
+        "=cmd|' /C calc'!A0,,formula,eve,instagram,,,,",  # a file name, kept as data
         "missing.jpg,,No such file,eve,instagram,,,,",
     ]
     csv_path = tmp_path / "import.csv"
@@ -64,7 +64,7 @@ def test_csv_import_with_good_and_bad_rows_then_again(tmp_path, private_media, l
     assert "row 5: media_url: refused localhost" in out
     assert "row 6: media_url: refused 169.254.169.254" in out
     assert "row 7: media_url: content type 'text/html'" in out
-    assert "row 8: column file looks like a spreadsheet formula" in out
+    assert "row 8: file not found: " in out and "=cmd|' /C calc'!A0" in out
     assert "row 9: file not found" in out
     assert "warning: row 1: unknown SKU(s), not tagged: GHOST-7" in out
     assert Asset.objects.count() == 2

@@ -96,7 +96,8 @@ def test_undecodable_or_binary_files_are_refused(tmp_path):
         "\t=1+1",
     ],
 )
-def test_formula_cells_refuse_their_row_and_only_their_row(tmp_path, cell):
+def test_formula_looking_cells_are_kept_as_data(tmp_path, cell):
+    # A cell is data on import (as in commerce's imports); exports neutralise formulas.
     quoted = '"' + cell.replace('"', '""') + '"'
     path = write(
         tmp_path,
@@ -104,9 +105,9 @@ def test_formula_cells_refuse_their_row_and_only_their_row(tmp_path, cell):
         + f",https://x.test/a.jpg,{quoted},ann,instagram,,,,\n"
         + ",https://x.test/b.jpg,@ann loves it - really,ann,instagram,,,,\n",
     )
-    bad, good = parse_csv(path)
-    assert bad.input is None and "caption" in bad.error and "formula" in bad.error
-    assert good.input.caption == "@ann loves it - really"
+    formula, mention = parse_csv(path)
+    assert formula.input.caption == cell.strip() and not formula.error
+    assert mention.input.caption == "@ann loves it - really"
 
 
 def test_bad_rows_are_errors_with_row_numbers_and_good_rows_survive(tmp_path):
@@ -133,15 +134,15 @@ def test_bad_rows_are_errors_with_row_numbers_and_good_rows_survive(tmp_path):
 
 def test_folder(tmp_path):
     (tmp_path / "sub").mkdir()
-    (tmp_path / "a.JPG").write_bytes(b"x")
-    (tmp_path / "sub" / "b.mp4").write_bytes(b"x")
+    (tmp_path / "a.JPG").write_bytes(b"\xff\xd8\xff\xe0" + b"x" * 20)
+    (tmp_path / "sub" / "b.mp4").write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 12)
     (tmp_path / "notes.txt").write_text("x")
     (tmp_path / ".hidden.jpg").write_bytes(b"x")
     items = list(parse_folder(tmp_path, platform="review"))
     assert [item.key for item in items] == ["a.JPG", "notes.txt", "sub/b.mp4"]
     assert items[0].input.media_type == "image" and items[2].input.media_type == "video"
     assert items[0].input.platform == "review"
-    assert "not a media file" in items[1].error
+    assert "notes.txt: The file is plain text" in items[1].error
     with pytest.raises(SourceError):
         list(parse_folder(tmp_path / "a.JPG"))
 

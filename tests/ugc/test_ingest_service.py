@@ -60,7 +60,9 @@ def test_processing_is_requested_once_the_row_is_committed(
 ):
     sent = []
     for task in (process_asset, embed_assets):
-        monkeypatch.setattr(task, "delay", lambda *args, name=task.name: sent.append((name, args)))
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, kwargs, name=task.name: sent.append((name, args))
+        )
     with django_capture_on_commit_callbacks() as callbacks:
         outcome = ingest(AssetInput(), file=io.BytesIO(jpeg_bytes()), filename="a.jpg")
         assert sent == []  # nothing before the commit

@@ -26,10 +26,9 @@ REASON_WORDS = {
     "too_many_pixels": "megapixels",
     "unsupported_format": "[Aa]ccept",
     "polyglot": "polyglot",
-    "type_mismatch": "claims to be",
 }
 RENDITION_NAME = re.compile(
-    r"renditions/[0-9a-f]{2}/[0-9a-f]{24}/(image|video)-\d+\.(webp|jpg|avif|mp4)"
+    r"renditions/[0-9a-f]{2}/[0-9a-f]{24}/(image|video)-\d+-[0-9a-f]{16}\.(webp|jpg|avif|mp4)"
 )
 
 
@@ -183,7 +182,7 @@ def test_reprocess_command_picks_assets(media_storage, django_capture_on_commit_
 def test_a_second_run_while_one_holds_the_asset_is_told_to_wait(media_storage):  # noqa: F811
     import psycopg
 
-    from config.database import libpq_dsn
+    from core.database import libpq_dsn
 
     asset = make_asset(mf.jpeg_bytes(mf.photo(100, 80)), filename="a.jpg", mime_type="")
     key = (pipeline.LOCK_NAMESPACE & 0x7FFFFFFF, asset.pk % 0x7FFFFFFF)

@@ -18,13 +18,10 @@ from tests.support import media_files as mf
 from tests.support.media_assets import make_asset, make_video_asset, media_cleanup  # noqa: F401
 from tests.support.worker import wait_until
 from ugc.models import Asset, ProcessingState, Rendition
-from ugc.services.pipeline import VIDEO_STEPS, rendition_name
+from ugc.services.pipeline import VIDEO_STEPS, rendition_folder
 from ugc.tasks import process_asset
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(not mf.have_ffmpeg(), reason="ffmpeg is not installed"),
-]
+pytestmark = pytest.mark.worker
 
 DONE = (ProcessingState.IN_REVIEW, ProcessingState.FAILED)
 # Short limits so the killed worker's message comes back within seconds.
@@ -81,6 +78,8 @@ def test_bad_files_fail_good_ones_succeed_and_a_killed_run_leaves_no_duplicates(
     assert video.processing_state == ProcessingState.PROCESSING
     stills_at = video.steps_done["renditions"]
 
+    # The second worker imports the project while the batch is made.
+    second = start_worker(wait=False, **FAST_REDELIVERY)
     corpus = {case.label: case for case in mf.bad_corpus()}
     batch = {
         label: make_asset(
@@ -89,7 +88,7 @@ def test_bad_files_fail_good_ones_succeed_and_a_killed_run_leaves_no_duplicates(
         for label in BATCH
     }
     good = make_asset(mf.jpeg_bytes(mf.photo(1600, 1200, seed=5)), filename="g.jpg", mime_type="")
-    second = start_worker(**FAST_REDELIVERY)
+    second.wait_ready()
     for asset in [*batch.values(), good]:
         process_asset.apply_async((asset.pk,), connection=producer)
     wait_all_done([a.pk for a in batch.values()] + [good.pk, video.pk], second)
@@ -114,7 +113,7 @@ def test_bad_files_fail_good_ones_succeed_and_a_killed_run_leaves_no_duplicates(
     assert len(keys) == len(set(keys))
     assert ("video", "mp4", 640) in keys
     # One file per row in the asset's folder: nothing half-written left behind.
-    folder = Path(storages["default"].path(rendition_name(video, "image", "jpeg", 1))).parent
+    folder = Path(storages["default"].path(rendition_folder(video)))
     files = sorted(p.name for p in folder.iterdir())
     rows = Rendition.objects.filter(asset=video).values_list("file", flat=True)
     assert files == sorted(Path(name).name for name in rows)

@@ -1,4 +1,5 @@
-"""Creators' replies imported from a file grant rights; bad lines get an outcome."""
+"""Creators' replies imported from a file grant rights, judged as a webhook's reply is
+(ugc.rights_replies); bad lines get an outcome."""
 
 import json
 
@@ -45,10 +46,10 @@ def test_replies_from_a_file_grant_rights_and_report_every_outcome(tmp_path, cap
     call_command("import_rights_replies", str(path))
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "granted: 1",
+        "grant: 1",
         "invalid: missing text: 1",
         "invalid: not an object: 1",
-        "not_the_creator: 1",
+        "not the creator's account: 1",
         "unknown_asset: 1",
     ]
     asset.refresh_from_db()

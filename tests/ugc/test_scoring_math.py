@@ -38,14 +38,58 @@ def test_no_data_gives_the_fallback_prior():
     assert priors.fit_beta(np.zeros(3), np.zeros(3)) == priors.FALLBACK
 
 
-def test_parts_are_bounded_and_neutral_without_data():
-    assert parts.social(np.array([np.nan]))[0] == 0.5
+def test_parts_are_bounded_and_marked_without_data():
+    assert np.isnan(parts.social(np.array([np.nan]))[0])
     assert parts.social(np.array([1.0]))[0] == 0.5  # at the platform median
-    assert parts.quality(np.array([np.nan]), np.array([0]), np.array([0]))[0] == 0.5
+    assert np.isnan(parts.quality(np.array([np.nan]))[0])
+    assert parts.quality(np.array([0.73]))[0] == 0.73  # the pipeline's one number
     fresh = parts.freshness(np.array([0.0, 30.0, 3000.0]), half_life_days=30)
     assert list(np.round(fresh, 6)) == [1.0, 0.5, 0.0]
-    fit = parts.aspect_fit(np.array([1080, 1080, 1920]), np.array([1350, 1080, 1080]))
-    assert fit[0] == fit[1] == 1.0 and fit[2] < 0.5
+    assert np.isnan(parts.performance(np.array([0.1]), 0.0)[0])  # no revenue anywhere
+
+
+def test_a_part_without_data_hands_its_weight_to_the_others():
+    weights = {
+        "quality": 0.25,
+        "relevance": 0.15,
+        "performance": 0.45,
+        "social": 0.1,
+        "freshness": 0.05,
+    }
+    values = {
+        "quality": np.array([0.8, 0.8]),
+        "relevance": np.array([0.0, 0.0]),
+        "performance": np.array([0.5, 0.5]),
+        "social": np.array([np.nan, 0.5]),
+        "freshness": np.array([1.0, 1.0]),
+    }
+    spread = parts.row_weights(values, weights)
+    assert spread["social"][0] == 0 and spread["social"][1] == pytest.approx(0.1)
+    assert sum(w[0] for w in spread.values()) == pytest.approx(1)
+    assert spread["performance"][0] == pytest.approx(0.45 / 0.9)
+    score = parts.combine(values, weights)
+    expected = (0.25 * 0.8 + 0.45 * 0.5 + 0.05 * 1.0) / 0.9
+    assert score[0] == pytest.approx(expected)
+    assert score.min() >= 0 and score.max() <= 1
+
+
+def test_cautious_revenue_puts_proven_sales_above_luck_and_no_data():
+    ctr_prior, conversion_prior = (1.0, 49.0), (2.0, 18.0)  # 2 % and 10 %
+    impressions = np.array([3000.0, 4.0, 4.0, 0.0])
+    clicks = np.array([60.0, 1.0, 1.0, 0.0])
+    orders = np.array([6.0, 0.0, 1.0, 0.0])
+    revenue = np.array([600.0, 0.0, 100.0, 0.0])
+    ctr = priors.posterior(*ctr_prior, clicks, impressions)
+    conversion = priors.posterior(*conversion_prior, orders, clicks)
+    per_impression = parts.cautious_revenue_per_impression(ctr, conversion, revenue, orders, 100.0)
+    library = 0.02 * 0.1 * 100.0
+    perf = parts.performance(per_impression, library)
+    earner, one_click, lucky_order, unseen = perf
+    assert earner > one_click and earner > lucky_order and earner > unseen
+    # Average rates: below the middle while 60 clicks leave the order rate uncertain,
+    # nearer it as the evidence grows.
+    assert 0.2 < earner < 0.5
+    assert np.all((perf >= 0) & (perf <= 1))
 
 
 def test_engagement_is_judged_against_its_own_platform():

@@ -100,7 +100,7 @@ def test_an_unknown_asset_is_refused():
 def library_with_performance(n=30):
     assets = [processed() for _ in range(n)]
     for i, asset in enumerate(assets):
-        record(asset, 1000, 20 + i % 7, conversions=i % 2)
+        record(asset, 1000, 20 + i % 7, conversions=i % 2, revenue=50 * (i % 2))
     return assets
 
 
@@ -115,8 +115,9 @@ def test_full_rescoring_stores_every_part_and_a_rerun_changes_nothing():
     assert not AssetScore.objects.filter(asset=unprocessed).exists()
     rows = {s.asset_id: s for s in AssetScore.objects.all()}
     for s in rows.values():
-        for part in ("quality", "relevance", "performance", "social", "freshness", "diversity"):
+        for part in ("quality", "relevance", "performance", "freshness"):
             assert 0 <= getattr(s, part) <= 1
+        assert s.social is None  # no engagement data anywhere: no part, no weight
         assert 0 <= s.score <= 1
     again = scoring.rescore_all(now + dt.timedelta(hours=1))
     assert again.changed == 0
@@ -130,7 +131,8 @@ def test_three_in_ten_does_not_outrank_three_hundred_in_ten_thousand():
     library_with_performance()
     lucky, proven = processed(), processed()
     record(lucky, 10, 3)
-    record(proven, 10_000, 300, conversions=9)  # converting like the rest of the library
+    # Converting and selling like the rest of the library.
+    record(proven, 10_000, 300, conversions=9, revenue=450)
     scoring.rescore_all()
     lucky_score, proven_score = (AssetScore.objects.get(asset=a) for a in (lucky, proven))
     assert proven_score.performance > lucky_score.performance
@@ -138,21 +140,38 @@ def test_three_in_ten_does_not_outrank_three_hundred_in_ten_thousand():
     assert lucky_score.ctr < 0.05  # not 30 %: three clicks barely move the prior
 
 
-def test_tags_engagement_and_near_duplicates_move_their_parts():
-    plain, tagged, engaging, copy = (processed() for _ in range(4))
+def test_tags_and_engagement_move_their_parts_and_missing_data_weighs_nothing():
+    plain, tagged, engaging, posted = (processed() for _ in range(4))
     ProductTagFactory(asset=tagged)
     AssetEngagementSnapshot.objects.create(
         asset=engaging, captured_at=timezone.now(), impressions=1000, likes=40, comments=7
     )
-    copy.duplicate_of = plain
-    copy.save()
+    # The counts an import carried with the post stand in for an engagement export.
+    posted.platform_metrics = {"likes": 90, "comments": 4, "views": 2000, "note": "x"}
+    posted.save()
     scoring.rescore_all()
     score = {s.asset_id: s for s in AssetScore.objects.all()}
     assert score[tagged.pk].relevance == 1.0 and score[plain.pk].relevance == 0.0
     assert score[engaging.pk].engagement_rate == pytest.approx(0.047)
     assert score[engaging.pk].social == pytest.approx(10 / 11)  # ten times the median
-    assert score[plain.pk].social == 0.5
-    assert score[copy.pk].diversity < score[plain.pk].diversity
+    assert score[posted.pk].engagement_rate == pytest.approx(94 / 2000)
+    assert score[plain.pk].social is None
+    weights = scoring.asset_weights(score[plain.pk])
+    assert weights["social"] == 0 and sum(weights.values()) == pytest.approx(1)
+    assert scoring.asset_weights(score[engaging.pk])["social"] > 0
+    # One quality number: the part is the asset's quality score.
+    assert score[plain.pk].quality == pytest.approx(0.6)
+
+
+def test_an_asset_that_sold_outranks_one_with_a_lucky_click():
+    library_with_performance()
+    earner, lucky = processed(), processed()
+    record(earner, 3000, 60, conversions=6, revenue=900)
+    record(lucky, 4, 1)
+    scoring.rescore_all()
+    earner_score, lucky_score = (AssetScore.objects.get(asset=a) for a in (earner, lucky))
+    assert earner_score.performance > lucky_score.performance
+    assert earner_score.score > lucky_score.score
 
 
 def test_incremental_rescoring_takes_only_new_data_and_uses_the_full_runs_priors(settings):
@@ -192,7 +211,7 @@ def test_recommended_gallery_keeps_pins_first_and_only_publishable_assets():
 
 
 def test_a_recomputed_order_drops_the_gallerys_cached_responses(django_capture_on_commit_callbacks):
-    from ugc import gallery_cache
+    from ugc.delivery import cache as gallery_cache
 
     gallery = GalleryFactory(ordering="recommended", size=4)
     GalleryRuleFactory(gallery=gallery, tags=["summer"])

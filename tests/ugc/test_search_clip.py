@@ -25,7 +25,8 @@ from tests.support.worker import wait_until  # noqa: E402
 from ugc.models import Asset, AssetEmbedding, Rendition  # noqa: E402
 from ugc.search import embedding  # noqa: E402
 from ugc.search.indexes import hnsw_index_name  # noqa: E402
-from ugc.search.query import SearchRequest, search  # noqa: E402
+from ugc.selectors.search import SearchRequest, search  # noqa: E402
+from ugc.services import embedders  # noqa: E402
 from ugc.services.search_index import embed_assets  # noqa: E402
 
 STATIC_MODEL = str(django_settings.EMBEDDING_MODEL_PATH)  # the default backend's model
@@ -92,7 +93,7 @@ def with_rendition(asset: Asset, image: Image.Image, width: int = 320) -> Rendit
 
 def test_weights_load_from_a_checkpoint_file_and_both_towers_embed(clip_settings):
     model = clip_settings
-    embedder = embedding.default_embedder()
+    embedder = embedders.default_embedder()
     assert embedder.name == "clip:tiny-clip:random-0:32"
     assert embedder.dimensions == 32 and embedding.sees_images(embedder)
 
@@ -137,7 +138,7 @@ def _write(path, data):
 
 @pytest.mark.django_db(transaction=True)
 def test_pictures_are_embedded_stored_indexed_and_searched(clip_settings):
-    embedder = embedding.default_embedder()
+    embedder = embedders.default_embedder()
     red, blue = picture((220, 20, 20)), picture((20, 20, 220))
     no_caption = Asset.objects.create(media_type="image", source_platform="instagram")
     with_rendition(no_caption, red)
@@ -180,7 +181,7 @@ def test_pictures_are_embedded_stored_indexed_and_searched(clip_settings):
     assert {hit.asset_id for hit in hits} == set(stored)
     assert all("semantic" in hit.matched for hit in hits)
     # Its own picture's vector finds the captionless asset first.
-    from ugc.search.query import vector_hits
+    from ugc.selectors.search import vector_hits
 
     nearest = vector_hits(Asset.objects.all(), embedder.embed_images([red])[0], embedder, 1)
     assert nearest[0][0] == no_caption.pk
@@ -197,7 +198,7 @@ def test_pictures_are_embedded_stored_indexed_and_searched(clip_settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_unreadable_picture_falls_back_to_the_words(clip_settings):
-    embedder = embedding.default_embedder()
+    embedder = embedders.default_embedder()
     asset = Asset.objects.create(
         media_type="image", source_platform="instagram", caption="linen dress"
     )
@@ -218,7 +219,7 @@ def test_the_library_moves_from_static_to_clip_through_the_embedding_task(
     the worker's clip vectors cover the library, then uses them."""
     from django.core.management import call_command
 
-    monkeypatch.setattr(embedding, "COVERAGE_CACHE_SECONDS", 0)
+    monkeypatch.setattr(embedders, "COVERAGE_CACHE_SECONDS", 0)
     assets = [
         Asset.objects.create(media_type="image", source_platform="instagram", caption=caption)
         for caption in ("a red dress on the beach", "a steel kitchen knife")
@@ -230,8 +231,8 @@ def test_the_library_moves_from_static_to_clip_through_the_embedding_task(
 
     settings.EMBEDDING_PREVIOUS_BACKEND = "static"
     settings.EMBEDDING_PREVIOUS_MODEL_PATH = STATIC_MODEL
-    clip = embedding.default_embedder()
-    assert embedding.search_embedder().name == static.name  # no clip vectors yet
+    clip = embedders.default_embedder()
+    assert embedders.search_embedder().name == static.name  # no clip vectors yet
     hits = search(Asset.objects.all(), SearchRequest(semantic="dress at the seaside"))
     assert hits[0].asset_id == assets[0].pk and len(hits) == 2  # the picture has no words
 
@@ -247,7 +248,7 @@ def test_the_library_moves_from_static_to_clip_through_the_embedding_task(
         timeout=120,
         what="the worker's clip vectors",
     )
-    assert embedding.search_embedder().name == clip.name
+    assert embedders.search_embedder().name == clip.name
     hits = search(Asset.objects.all(), SearchRequest(semantic="dress at the seaside"))
     assert {hit.asset_id for hit in hits} == {*(a.pk for a in assets), no_caption.pk}
     worker_vector = AssetEmbedding.objects.get(asset=no_caption, model=clip.name).vector

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from ugc.search.embedding import asset_text, default_embedder
+from ugc.search.embedding import asset_text, text_embedder
+from ugc.services.embedders import default_embedder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,8 +19,9 @@ def cosine(a, b) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
-def test_the_committed_model_loads_offline_and_names_itself():
-    embedder = default_embedder()
+def test_the_models_load_offline_and_name_themselves():
+    assert default_embedder().name == "use-multilingual-v3:512"
+    embedder = text_embedder("static", str(settings.EMBEDDING_MODEL_PATH))
     assert embedder.dimensions == 256
     assert embedder.name == "static:minilm-l6-static:256"
     licence = (Path(settings.EMBEDDING_MODEL_PATH) / "README.md").read_text()
@@ -28,9 +30,9 @@ def test_the_committed_model_loads_offline_and_names_itself():
 
 def test_vectors_are_unit_length_float32_rows():
     vectors = default_embedder().embed_texts(["a red dress", "sneakers on a wet street"])
-    assert vectors.shape == (2, 256) and vectors.dtype == np.float32
+    assert vectors.shape == (2, 512) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
-    assert default_embedder().embed_texts([]).shape == (0, 256)
+    assert default_embedder().embed_texts([]).shape == (0, 512)
 
 
 def test_similar_meanings_are_closer_than_unrelated_ones():

@@ -5,7 +5,7 @@ import pytest
 from commerce.models import ProductLine
 from tests.support.worker import wait_until
 from ugc.models import Asset, AssetEmbedding, ProductLineTag, TaggingRule
-from ugc.search.query import SearchRequest, search
+from ugc.selectors.search import SearchRequest, search
 from ugc.services.assets import update_metadata
 
 pytestmark = pytest.mark.worker

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from tests.support.npm_build import fresh_build
 from tests.support.procs import ROOT
-from ugc.api.public import LOADER_PATH
+from ugc.delivery.render import LOADER_PATH
 
 STATIC = ROOT / "ugc" / "static" / "ugc"
 WIDGET = ROOT / "widget"

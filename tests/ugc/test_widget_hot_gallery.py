@@ -16,7 +16,7 @@ from tests.ugc.gallery_support import (  # noqa: F401
     redis_cache,
     round_trips,
 )
-from ugc.api import public
+from ugc.delivery import hot as hot_path
 from ugc.services import rights
 
 pytestmark = pytest.mark.django_db
@@ -52,14 +52,14 @@ def get(gallery, origin=ORIGIN, **headers):
 def served_hot(monkeypatch) -> list:
     """Records each request the hot path answered (None: it passed it on)."""
     answered = []
-    original = public._hot_response
+    original = hot_path.respond
 
     def spy(request, slug):
         response = original(request, slug)
         answered.append(response is not None)
         return response
 
-    monkeypatch.setattr(public, "_hot_response", spy)
+    monkeypatch.setattr(hot_path, "respond", spy)
     return answered
 
 
@@ -117,7 +117,7 @@ def test_with_gallery_hot_seconds_a_process_asks_once_per_interval(
     settings.GALLERY_HOT_SECONDS = 60
     calls = round_trips(monkeypatch)
     clock = [1000.0]
-    monkeypatch.setattr(public.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(hot_path.time, "monotonic", lambda: clock[0])
     bodies = {get(gallery).content for _ in range(5)}
     assert len(bodies) == 1 and len(calls) == 1
     clock[0] += 61
@@ -140,7 +140,7 @@ def test_a_redis_that_lost_the_check_script_is_sent_it_again(monkeypatch):
         gallery = GalleryFactory(site=site, slug="homepage")
         GalleryPinFactory(gallery=gallery)
         # A script id Redis never saw: as after a restart or SCRIPT FLUSH.
-        monkeypatch.setattr(public, "_CHECK_SHA", "0" * 40)
+        monkeypatch.setattr(hot_path, "_CHECK_SHA", "0" * 40)
         hot = served_hot(monkeypatch)
         first, second = get(gallery), get(gallery)
         assert hot == [False, True]

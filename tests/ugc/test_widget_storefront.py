@@ -8,8 +8,9 @@ import urllib.request
 import pytest
 from rest_framework.test import APIClient
 
-from config.storefront.seed import DEMO_SKU, PHOTOS, seed
-from config.storefront.server import Storefront, serve
+from commerce.models import Product
+from demo.storefront.seed import DEMO_SKU, PHOTOS, seed
+from demo.storefront.server import Storefront, serve
 from tests.support.media_assets import media_storage  # noqa: F401  (fixture)
 from tests.ugc.gallery_support import clear_cache  # noqa: F401  (autouse fixture)
 
@@ -38,6 +39,9 @@ def test_the_seed_publishes_both_galleries_to_the_storefront_origin(media_storag
     tagged = [i for i in product["items"] if i["products"]]
     assert tagged and tagged == product["items"][: len(tagged)], "tagged photos come first"
     assert tagged[0]["products"][0]["hotspot_x"] is not None
+    # The product links to its page on the demo storefront, which serves it.
+    assert tagged[0]["products"][0]["shoppable"] is True
+    assert tagged[0]["products"][0]["url"] == f"{ORIGIN}/products/{DEMO_SKU}"
 
 
 @pytest.mark.django_db
@@ -49,6 +53,26 @@ def test_a_second_seed_adds_nothing_and_follows_new_ports(media_storage):  # noq
     demo = seed(["http://127.0.0.1:9001"], "http://127.0.0.1:9001")
     assert (Asset.objects.count(), Gallery.objects.count(), Site.objects.count()) == counts
     assert Site.objects.get(pk=demo.site_id).allowed_origins == ["http://127.0.0.1:9001"]
+    assert Product.objects.get(sku=DEMO_SKU).url == f"http://127.0.0.1:9001/products/{DEMO_SKU}"
+
+
+@pytest.mark.django_db
+def test_every_demo_product_links_to_its_storefront_page():
+    from demo.seed.catalog import load
+
+    summary, _ = load(ORIGIN)
+    assert summary.failed == 0, summary.lines()
+    sku, url = Product.objects.filter(sku__startswith="DM-").values_list("sku", "url").first()
+    assert url == f"{ORIGIN}/products/{sku}"
+    assert not Product.objects.filter(sku__startswith="DM-", url="").exists()
+    # The storefront serves that page (its URL pattern takes every demo SKU).
+    server = serve(Storefront("http://127.0.0.1:1", "pk_test"), "127.0.0.1", 0)
+    try:
+        port = server.server_address[1]
+        status, body = fetch(f"http://127.0.0.1:{port}/products/{sku}")
+        assert status == 200 and sku in body
+    finally:
+        server.shutdown()
 
 
 def fetch(url: str) -> tuple[int, str]:

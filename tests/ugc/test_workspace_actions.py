@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from config.roles import ANALYST
+from core.roles import ANALYST
 from tests.support.media_assets import media_storage  # noqa: F401  (fixture)
 from tests.support.media_files import jpeg_bytes, photo
 from tests.ugc.factories import AssetFactory, CoordinatorFactory, ProductFactory, UserFactory
@@ -17,13 +17,6 @@ from ugc.models import Asset, ModerationState, ProductTag, RightsState
 from ugc.services import rights
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def coordinator(client):
-    user = CoordinatorFactory()
-    client.force_login(user)
-    return user
 
 
 def in_review(**kwargs):
@@ -167,7 +160,7 @@ def test_rights_page_and_answers(client, coordinator):
     assert client.post(url, {"answer": "grant", "via": "signed_form"}).status_code == 200
     asset.refresh_from_db()
     assert asset.rights_state == RightsState.GRANTED
-    assert client.get(reverse("workspace:rights"), {"state": "bogus"}).status_code == 400
+    assert client.get(reverse("workspace:rights"), {"stage": "bogus"}).status_code == 400
 
 
 def test_upload_creates_assets_and_shows_progress(client, coordinator, media_storage):  # noqa: F811

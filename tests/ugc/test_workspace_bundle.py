@@ -1,4 +1,4 @@
-"""The committed workspace build (frontend/ -> ugc/static/ugc/workspace/): current with its
+"""The committed workspace build (frontend/ -> workspace/static/workspace/): current with its
 source, Chart.js in one shared chunk rather than a copy per bundle, and every chunk a
 script imports present."""
 
@@ -9,7 +9,7 @@ import re
 from tests.support.npm_build import fresh_build
 from tests.support.procs import ROOT
 
-BUILT = ROOT / "ugc" / "static" / "ugc" / "workspace"
+BUILT = ROOT / "workspace" / "static" / "workspace"
 FRONTEND = ROOT / "frontend"
 CHART_JS_BANNER = b"Chart.js v"  # the licence comment esbuild keeps with the library
 

@@ -5,14 +5,13 @@ not grow with the number of pins or galleries."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.roles import ANALYST
+from core.pages import default_brand
 from tests.ugc.factories import (
     AssetFactory,
     CoordinatorFactory,
@@ -22,7 +21,6 @@ from tests.ugc.factories import (
     PublishableAssetFactory,
     RenditionFactory,
     SiteFactory,
-    UserFactory,
 )
 from ugc.models import Gallery, GalleryPin, GalleryRule, Site
 
@@ -37,21 +35,6 @@ def clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def coordinator(client):
-    user = CoordinatorFactory()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def analyst(client):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name=ANALYST))
-    client.force_login(user)
-    return user
 
 
 def field_of(response) -> str:
@@ -169,6 +152,48 @@ def test_edit_origins_and_rotate_the_key(client, coordinator):
     client.post(reverse("workspace:site-rotate-key", args=[site.pk]))
     site.refresh_from_db()
     assert site.publishable_key != old_key
+
+
+def test_site_brand_colours_and_required_email_are_edited_and_checked(client, coordinator):
+    site = SiteFactory()
+    data = {"name": site.name, "domain": site.domain, "brand_colour": "#FC0",
+            "brand_text_colour": "#111111", "require_upload_email": "on"}  # fmt: skip
+    response = client.post(reverse("workspace:site-edit", args=[site.pk]), data)
+    assert response.status_code == 200, response.content[:500]
+    text = response.content.decode()
+    assert "e-mail address required" in text and "background:#ffcc00;color:#111111" in text
+    site.refresh_from_db()
+    assert (site.brand_colour, site.brand_text_colour) == ("#ffcc00", "#111111")
+    assert site.require_upload_email
+    # White on yellow: 1.51:1, unreadable; the field at fault is named, nothing changes.
+    unreadable = client.post(
+        reverse("workspace:site-edit", args=[site.pk]), {**data, "brand_text_colour": "#fff"}
+    )
+    assert field_of(unreadable) == "brand_text_colour"
+    assert "1.51:1" in unreadable.content.decode() and "4.5" in unreadable.content.decode()
+    # Only a brand colour, judged against the default white text.
+    pale = client.post(reverse("workspace:site-edit", args=[site.pk]),
+                       {**data, "brand_colour": "#eeeeee", "brand_text_colour": ""})  # fmt: skip
+    assert field_of(pale) == "brand_colour"
+    not_hex = client.post(
+        reverse("workspace:site-edit", args=[site.pk]), {**data, "brand_colour": "red"}
+    )
+    assert field_of(not_hex) == "brand_colour" and "#rrggbb" in not_hex.content.decode()
+    site.refresh_from_db()
+    assert site.brand_text_colour == "#111111"
+    # Unticked and blank: back to optional and the defaults.
+    client.post(reverse("workspace:site-edit", args=[site.pk]), {"name": site.name,
+                "domain": site.domain, "brand_colour": "", "brand_text_colour": ""})  # fmt: skip
+    site.refresh_from_db()
+    assert not site.require_upload_email and site.brand() == default_brand()
+
+
+def test_a_new_site_takes_its_colours(client, coordinator):
+    data = {"name": "Dark", "domain": "dark.example", "brand_colour": "#000000",
+            "brand_text_colour": "#fafafa"}  # fmt: skip
+    assert client.post(reverse("workspace:site-create"), data).status_code == 303
+    site = Site.objects.get(name="Dark")
+    assert site.brand().colour == "#000000" and not site.require_upload_email
 
 
 @pytest.mark.parametrize(

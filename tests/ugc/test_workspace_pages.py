@@ -4,15 +4,12 @@ the same queries whatever the page size."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.roles import ANALYST
 from tests.ugc.factories import (
     AssetFactory,
-    CoordinatorFactory,
     ProductLineTagFactory,
     RenditionFactory,
     UserFactory,
@@ -26,21 +23,6 @@ XSS = '<script>alert("x")</script>'
 
 def in_review(**kwargs):
     return AssetFactory(processing_state="in_review", **kwargs)
-
-
-@pytest.fixture
-def coordinator(client):
-    user = CoordinatorFactory()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def analyst(client):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name=ANALYST))
-    client.force_login(user)
-    return user
 
 
 def test_library_needs_a_login(client):
@@ -84,15 +66,16 @@ def test_library_escapes_captions_and_handles(client, coordinator):
 
 
 def test_a_tile_shows_what_the_template_filters_used_to_work_out(client, coordinator):
-    asset = in_review(caption="x" * 100, alt_text="", media_type="video")
+    asset = in_review(caption="x" * 200, alt_text="", media_type="video")
     asset.creator.handle = "ann"
     asset.creator.save()
     body = client.get(reverse("workspace:library")).content.decode()
     tile = body[body.index(f'id="tile-{asset.pk}"') :]
     tile = tile[: tile.index("</li>")]
-    assert '<span class="no-thumb">In review</span>' in tile  # no rendition yet
+    assert '<span class="no-thumb">Processed</span>' in tile  # no rendition yet
     assert f'href="{reverse("workspace:asset", args=[asset.pk])}"' in tile
-    assert f"@ann · {'x' * 59}…</p>" in tile  # 60 characters, the last an ellipsis
+    # Two lines' worth, 120 characters, the last an ellipsis: product names show.
+    assert f"@ann · {'x' * 119}…</p>" in tile
     assert 'aria-label="video"' in tile
     assert 'badge m-pending">Pending' in tile
 
@@ -202,11 +185,13 @@ def test_asset_page_shows_the_score_parts_and_kpis(client, coordinator):
         asset=asset,
         score=0.812,
         quality=0.9,
-        relevance=0.5,
+        relevance=0.0,
         performance=0.7,
-        social=0.3,
+        social=None,  # no engagement data: shown as such, weighing nothing
         freshness=0.6,
-        diversity=0.4,
+        impressions=200,
+        clicks=18,
+        revenue=123.4,
         ctr_alpha=2,
         ctr_beta=50,
         conversion_rate=0.1,
@@ -220,10 +205,57 @@ def test_asset_page_shows_the_score_parts_and_kpis(client, coordinator):
             source="rollup",
             gallery_impressions=100,
             clicks=clicks,
+            revenue=61.7,
             updated_at=now,
         )
     response = client.get(reverse("workspace:asset", args=[asset.pk]))
     body = response.content.decode()
-    assert "0.812" in body and "v-test" in body
+    assert "0.81" in body and "v-test" in body
+    explanation = response.context["explanation"]
+    lines = {line.name: line for line in explanation.parts}
+    assert lines["social"].value is None and lines["social"].weight == 0
+    assert "no data" in body and "No engagement data" in body
+    assert sum(line.weight for line in explanation.parts) == pytest.approx(1)
+    # Weight x distance from the middle: quality 0.28 x 0.4 beats performance 0.5 x 0.2;
+    # no product tagged holds it back.
+    assert [line.name for line in explanation.lifts] == ["quality", "performance"]
+    assert [line.name for line in explanation.holds] == ["relevance"]
+    assert "Why it ranks here" in body and "ranks <strong>1</strong> of 1" in body
+    assert "123.40 USD attributed revenue" in body
+    assert "61.70 USD" in body and "Revenue (USD)" in body
     assert [day["clicks"] for day in response.context["kpis"]] == [7, 11]
     assert 'id="kpi-chart"' in body and 'data-empty="score"' not in body
+
+
+def test_a_search_says_best_match_shows_relevance_and_can_be_sorted(client, coordinator):
+    tent_lake, tent = make_assets({"caption": "tent by the lake"}, {"caption": "tent in the woods"})
+    url = reverse("workspace:library")
+    body = client.get(url, {"q": "tent lake"}).content.decode()
+    assert '<option value="relevance" selected>Best match</option>' in body
+    assert body.index(f'id="tile-{tent_lake.pk}"') < body.index(f'id="tile-{tent.pk}"')
+    assert "All words" in body and "50% of the words" in body
+    newest = client.get(url, {"q": "tent lake", "sort": "-created_at"}).content.decode()
+    assert newest.index(f'id="tile-{tent.pk}"') < newest.index(f'id="tile-{tent_lake.pk}"')
+    # Without a search there is no "best match": the library's own order.
+    browse = client.get(url, {"sort": "relevance"}).content.decode()
+    assert "Best match" not in browse
+    nonsense = client.get(url, {"q": "qxzvkpl wrrtmn", "mode": "semantic"}).content.decode()
+    assert "No good match by meaning" in nonsense
+
+
+def test_the_library_says_what_came_in_since_yesterday_and_lists_it(client, coordinator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ugc.models import Asset
+
+    old = AssetFactory()
+    Asset.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    new = [AssetFactory(), AssetFactory()]
+    page = client.get("/workspace/").content.decode()
+    assert "2 new since yesterday" in page
+    link = page.split('class="arrivals"><a href="')[1].split('"')[0].replace("&amp;", "&")
+    listed = client.get(link).content.decode()
+    assert all(f'id="tile-{asset.pk}"' in listed for asset in new)
+    assert f'id="tile-{old.pk}"' not in listed

@@ -17,9 +17,8 @@ from tests.ugc.factories import (
 )
 
 # The workspace tests' logged-in coordinator, shared rather than written again.
-from tests.ugc.test_workspace_pages import coordinator  # noqa: F401
 from ugc.models import RightsRequest, RightsState
-from ugc.workspace import estimates, library
+from workspace import estimates, library
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("coordinator")]
 

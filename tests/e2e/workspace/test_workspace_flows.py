@@ -9,8 +9,16 @@ from playwright.sync_api import expect
 
 from tests.e2e.workspace.conftest import log_in, pictured_asset
 from tests.support.procs import ROOT
-from tests.ugc.factories import ProductFactory
-from ugc.models import Asset, ModerationState, ProductTag, RejectionReason
+from tests.ugc.factories import ProductFactory, ProductLineFactory, ProductTagFactory
+from ugc.models import (
+    Asset,
+    ModerationState,
+    ProductLineTag,
+    ProductTag,
+    RejectionReason,
+    TaggingRule,
+    TagSource,
+)
 from ugc.services.search_index import refresh_search_vectors
 
 
@@ -60,7 +68,7 @@ def test_place_a_hotspot(page, coordinator, workspace):
     box = image.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
     expect(page.locator("#hotspot-where")).to_have_text("At 25%, 75%")
-    page.get_by_label("Product SKU").fill("JACKET-1")
+    page.get_by_label("Product name or SKU").fill("JACKET-1")
     page.get_by_role("button", name="Place product").click()
     expect(page.locator("#products")).to_contain_text("Rain jacket")
     expect(page.locator("#hotspot-pins .pin")).to_have_count(1)
@@ -72,9 +80,9 @@ def test_place_a_hotspot(page, coordinator, workspace):
 
     # A SKU that does not exist: the problem is shown, nothing is stored.
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
-    page.get_by_label("Product SKU").fill("NO-SUCH")
+    page.get_by_label("Product name or SKU").fill("NO-SUCH")
     page.get_by_role("button", name="Place product").click()
-    expect(page.locator("#status")).to_contain_text("no product with SKU 'NO-SUCH'")
+    expect(page.locator("#status")).to_contain_text("no product with the SKU or the name 'NO-SUCH'")
     assert ProductTag.objects.filter(asset=asset).count() == 1
 
 
@@ -126,7 +134,7 @@ def test_the_asset_page_draws_its_kpis_with_the_shared_chart_chunk(page, coordin
     scripts = []
     page.on("request", lambda r: scripts.append(r.url) if r.url.endswith(".js") else None)
 
-    chunks = ROOT / "ugc" / "static" / "ugc" / "workspace" / "chunks"
+    chunks = ROOT / "workspace" / "static" / "workspace" / "chunks"
     chart_js = next(p.name for p in chunks.iterdir() if b"Chart.js v" in p.read_bytes())
 
     log_in(page, workspace.url)
@@ -139,3 +147,75 @@ def test_the_asset_page_draws_its_kpis_with_the_shared_chart_chunk(page, coordin
     assert [url for url in scripts if chart_js in url]
     page.locator("#kpi-chart").scroll_into_view_if_needed()
     page.screenshot_as("kpis")
+
+
+def test_the_score_explains_itself_and_each_filter_comes_off_alone(page, coordinator, workspace):
+    from ugc.services import scoring
+
+    caption = "Morning run in the Trailblazer 2 shoes with the Hydro bottle #run " * 2
+    first = pictured_asset(3, caption=caption, quality_score=0.8, source_platform="instagram")
+    pictured_asset(4, caption="a second look", quality_score=0.5, source_platform="tiktok")
+    scoring.rescore_all()
+
+    log_in(page, workspace.url)
+    tile_caption = page.locator(f"#tile-{first.pk} .caption")
+    expect(tile_caption).to_contain_text("Hydro bottle")  # two lines: product names show
+    page.locator(f"#tile-{first.pk}").click()
+    expect(page.locator(f"#tile-{first.pk} .check")).to_be_visible()
+    page.screenshot_as("library-selected")
+
+    page.goto(f"{workspace.url}/workspace/?platform=instagram&moderation_state=pending")
+    chips = page.locator(".chips .chip")
+    expect(chips).to_have_count(2)
+    page.screenshot_as("chips")
+    page.get_by_role("link", name="Remove the filter Platform: Instagram").click()
+    expect(chips).to_have_count(1)
+    expect(chips.first).to_contain_text("Moderation: Pending")
+    expect(page.locator("#grid .tile")).to_have_count(2)
+
+    page.goto(f"{workspace.url}/workspace/assets/{first.pk}")
+    panel = page.locator("#score")
+    expect(panel.locator("[data-why]")).to_contain_text("Why it ranks here")
+    expect(panel.locator("tr[data-part=social]")).to_contain_text("no data")
+    expect(panel.locator("tr[data-part=quality]")).to_contain_text("0.80")
+    expect(panel.locator("tr[data-part=diversity]")).to_have_count(0)
+    panel.scroll_into_view_if_needed()
+    page.screenshot_as("score-panel")
+
+
+def test_tag_from_the_review_queue_by_keyboard(page, coordinator, workspace):
+    asset = pictured_asset(1, caption="Coffee on the stove at dawn")
+    later = pictured_asset(2, caption="next one")
+    stoves = ProductLineFactory(name="Stoves", slug="stoves")
+    TaggingRule.objects.create(kind=TaggingRule.Kind.KEYWORD, value="stove", product_line=stoves)
+    kettle = ProductFactory(sku="KT-1", title="Camp kettle", url="https://shop.example/kt-1")
+    ProductFactory(sku="ST-0", title="Stove nobody suggested")
+    ProductTagFactory(
+        asset=asset, product=kettle, source=TagSource.SUGGESTED, accepted=False, confidence=0.8
+    )
+
+    log_in(page, workspace.url)
+    page.goto(f"{workspace.url}/workspace/review")
+    stage = page.locator("#review-stage")
+    expect(stage).to_have_attribute("data-asset", str(asset.pk))
+    page.keyboard.press("t")  # the picker, with the asset's suggestions listed
+    expect(page.locator("#review-product")).to_be_focused()
+    first = page.locator("#review-product-options [data-pick-product]").first
+    expect(first).to_have_attribute("data-pick-product", "KT-1")
+    expect(first).to_contain_text("Suggested")
+    first.scroll_into_view_if_needed()
+    page.screenshot_as("suggestions")
+    first.click()
+    page.keyboard.press("Enter")
+    expect(stage).to_contain_text("Tagged Camp kettle (KT-1)")
+    expect(stage).to_have_attribute("data-asset", str(asset.pk))  # still up
+
+    page.keyboard.press("l")  # the first suggested line
+    expect(stage).to_contain_text("Tagged the line Stoves")
+    expect(stage.locator(".suggested-lines")).to_have_count(0)
+    page.screenshot_as("tagged")
+    assert ProductTag.objects.get(asset=asset, product=kettle).accepted
+    assert ProductLineTag.objects.get(asset=asset, product_line=stoves).accepted
+
+    page.keyboard.press("a")  # the keys still decide, and the queue moves on
+    expect(stage).to_have_attribute("data-asset", str(later.pk))
