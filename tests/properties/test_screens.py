@@ -1,7 +1,8 @@
-"""Hypothesis over every workspace and dashboard screen, htmx partial and form action.
+"""Hypothesis over every workspace and dashboard screen, htmx partial and form action,
+and every public page (the upload page, photo-request links, unsubscribe, creators').
 
-The screens are the named URL patterns of the workspace and dashboard URLconfs (and
-the media view), read from the resolver, so a new screen is fuzzed without a line
+The screens are the named URL patterns of those URLconfs (and the media view), read
+from the resolver, so a new screen is fuzzed without a line
 here. Each gets random and hostile parameters (empty, 10k characters, NUL and control
 characters, emoji, SQL-ish text, odd numbers and dates, repeated and unknown names,
 ids that do not exist, searches that match nothing), by GET and POST, as a
@@ -10,7 +11,8 @@ screens read (harvested from their code and templates) plus unknown ones; the va
 mix hostile text with values the screens accept (the choices they compare against,
 the seeded ids, SKUs and slugs), so requests get past the first check.
 
-Whatever arrives: never a 5xx; an anonymous caller never sees the library's data;
+Whatever arrives: never a 5xx; an anonymous caller never sees the library's data
+(public pages aside, which show a shop its own name);
 text sent never comes back unescaped in an HTML page. Each request runs in a savepoint
 that is rolled back, so every example starts from the same seeded data.
 
@@ -56,9 +58,10 @@ pytestmark = pytest.mark.django_db
 
 EXAMPLES = int(os.environ.get("SCREEN_FUZZ_EXAMPLES", "8"))
 NAMESPACES = ("workspace", "dashboard")
+PUBLIC_NAMESPACES = ("outreach", "creators")  # pages for shoppers and creators, no login
 EXTRA_SCREENS = ("media",)  # outside the namespaces, reachable without a login
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted((ROOT / "workspace").glob("*.py"))
+SOURCES = sorted([*(ROOT / "workspace").glob("*.py"), *(ROOT / "outreach").glob("*.py")])
 # Seeded into captions, handles and titles: an anonymous answer must not contain it.
 SECRET = "seededsecretword"
 # Sent inside values; an HTML answer that contains it raw echoed input unescaped.
@@ -79,10 +82,10 @@ def _patterns(patterns, namespace=None):
 
 
 def screens() -> list[tuple[str, URLPattern]]:
-    """Every named pattern of the workspace and dashboard, by URL name."""
+    """Every named pattern of the workspace, dashboard and public pages, by URL name."""
     found = {}
     for namespace, pattern in _patterns(get_resolver().url_patterns):
-        if namespace in NAMESPACES:
+        if namespace in NAMESPACES + PUBLIC_NAMESPACES:
             found[f"{namespace}:{pattern.name}"] = pattern
         elif namespace is None and pattern.name in EXTRA_SCREENS:
             found[pattern.name] = pattern
@@ -191,8 +194,9 @@ def _path_value(converter, ids: list[int], slugs: list[str], files: list[str]):
         return st.sampled_from([*files, "\x00", "a\x00.webp", "../settings.py"]) | st.text(
             min_size=1, max_size=40
         ).filter(lambda s: "/" not in s[:1] and "\n" not in s)
-    # A str converter matches anything but "/"; words the views compare against come first.
-    return st.sampled_from(["pause", "resume", "run", "x"]) | st.text(
+    # A str converter matches anything but "/"; words the views compare against and the
+    # seeded ids (the upload page takes a site's) come first.
+    return st.sampled_from(["pause", "resume", "run", "x", *map(str, ids)]) | st.text(
         min_size=1, max_size=20
     ).filter(lambda s: "/" not in s)
 
@@ -271,7 +275,7 @@ def send(client: Client, method: str, url: str, pairs, *, htmx: bool, form: bool
 def check(response, who: str, name: str, description: str) -> None:
     body = response.content.decode(errors="replace")
     assert response.status_code < 500, f"{description}\n{body[:2000]}"
-    if who == "anonymous" and name != "media":
+    if who == "anonymous" and name != "media" and not name.startswith(PUBLIC_NAMESPACES):
         assert response.status_code in (302, 400, 404, 405), description
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("login")), description
@@ -286,7 +290,8 @@ SCREENS = screens()
 def test_every_screen_is_fuzzed():
     names = {name for name, _ in SCREENS}
     assert {"workspace:library", "workspace:bulk", "dashboard:index", "dashboard:csv",
-            "workspace:gallery-rule-add", "media"} <= names  # fmt: skip
+            "workspace:gallery-rule-add", "media", "outreach:upload", "outreach:unsubscribe",
+            "creators:invite"} <= names  # fmt: skip
     assert len(names) > 30
 
 

@@ -8,19 +8,18 @@ rule with a detection at a given score, not through the model.
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from PIL import Image, ImageOps
 
+from tests.realworld.corpus import require
 from tests.ugc.factories import AssetFactory, CoordinatorFactory
 from ugc.media import safety
 from ugc.media.safety import Detection, SafetyPolicy, Verdict, judge
 from ugc.models import AuditEntry
 from ugc.services import moderation
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "realworld" / "images"
 SAFE_PHOTOS = [
     "hopper.jpg",  # a portrait
     "jpg_gps_DSCN0010.jpg",
@@ -41,7 +40,7 @@ def upright(name: str) -> Image.Image:
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-    with Image.open(CORPUS / name) as im:
+    with Image.open(require("images", name)) as im:
         im = ImageOps.exif_transpose(im).convert("RGB")
     im.thumbnail((640, 640))
     return im
