@@ -104,7 +104,7 @@ def _publish_photo(n: int, product) -> None:
     pipeline.process(asset.pk)
     asset.refresh_from_db()
     moderation.approve(asset, note="demo")
-    rights.grant(asset, via="owned_content", reply_text="demo photo")
+    rights.grant(asset, via="owned_content")  # the brand's own photos: no reply
     if n % 2 == 0:
         tagging.tag_product(asset, product, x=0.3 + 0.05 * n, y=0.6)
 

@@ -21,7 +21,14 @@ from outreach.services.suppression import email_hash
 from outreach.services.uploads import CUSTOMER_UPLOAD, VERIFIED_BUYER
 from tests.outreach.conftest import contact
 from tests.support import media_files as mf
-from ugc.models import Asset, AssetPerformance, LicenceEntry, ModerationState, RightsState
+from ugc.models import (
+    Asset,
+    AssetPerformance,
+    LicenceEntry,
+    ModerationState,
+    RequestStage,
+    RightsState,
+)
 from ugc.services.licences import hashed_address
 
 
@@ -78,6 +85,7 @@ def test_an_upload_lands_in_review_licensed_with_its_proof(site, make_order):
         assert list(asset.products.values_list("sku", flat=True)) == ["MUG-1"]
         entry = LicenceEntry.objects.get(asset=asset)
         assert entry.via == "signed_form" and entry.terms_version is not None
+        assert entry.request.stage == RequestStage.GRANTED  # not waiting in the inbox
         assert entry.proof["terms_sha256"] == entry.terms_version.sha256
         assert entry.proof["address_hash"] == hashed_address("127.0.0.1")
         assert entry.proof["email_hash"] == email_hash("Jane@example.org ")

@@ -2,6 +2,7 @@
 paced queue against the platform emulator over HTTP, and replies, hostile ones
 included, deciding grants."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -222,6 +223,27 @@ def test_reply_loop_grants_with_proof_and_revocation_unpublishes(sandbox_sender)
 
 
 @pytest.mark.django_db
+def test_rights_settled_outside_the_reply_loop_leave_the_queue_and_the_open_tabs(sandbox_sender):
+    """A grant or a decline the coordinator records (or a licence that lapses, or a
+    takedown) ends the request's conversation too: a queued comment is never posted
+    to a creator who has answered, and the inbox shows the request under its end."""
+    granted, declined, lapsing = (mentioning(sandbox_sender, n) for n in (7, 8, 9))
+    for asset in (granted, declined, lapsing):
+        rights_queue.queue_request(asset)
+    soon = timezone.now() + timedelta(days=1)
+    rights.grant(granted, via="signed_form")
+    rights.decline(declined, note="said no by e-mail")
+    rights.grant(lapsing, via="signed_form", expires_at=soon)
+    assert rights_queue.send_due() == {}
+    assert sandbox_sender.replies == []
+    rights.revoke(granted, note="takedown")
+    rights.expire_due(soon + timedelta(seconds=1))
+    stages = dict(RightsRequest.objects.values_list("asset_id", "stage"))
+    assert stages == {granted.pk: RequestStage.REVOKED, declined.pk: RequestStage.DECLINED,
+                      lapsing.pk: RequestStage.EXPIRED}  # fmt: skip
+
+
+@pytest.mark.django_db
 @override_settings(RIGHTS_REMIND_AFTER_DAYS=3, RIGHTS_REQUEST_EXPIRES_DAYS=10)
 def test_one_reminder_then_expiry():
     asset = AssetFactory(source_platform="tiktok")
@@ -314,3 +336,17 @@ def test_youtube_requests_comment_remind_in_the_thread_and_poll_replies(sandbox)
     assert licences.current_licence(asset).proof["reply"]["author_id"] == "UC7"
     request.refresh_from_db()
     assert request.stage == RequestStage.GRANTED
+
+
+@pytest.mark.django_db
+def test_the_migration_closes_requests_whose_rights_were_settled_outside_the_loop():
+    from django.apps import apps
+
+    migration = importlib.import_module("ugc.migrations.0023_closed_requests_leave_the_queue")
+    left = {state: RightsRequest.objects.create(asset=AssetFactory(), message="", state=state,
+                                                 approval_hashtag="#yes", stage="queued")
+            for state in ("requested", "granted", "declined", "revoked", "expired")}  # fmt: skip
+    migration.close_stages(apps, None)
+    stages = {state: RightsRequest.objects.get(pk=r.pk).stage for state, r in left.items()}
+    assert stages == {"requested": "queued", "granted": "granted", "declined": "declined",
+                      "revoked": "revoked", "expired": "expired"}  # fmt: skip

@@ -12,7 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from ugc.models import Asset, GrantMethod, LicenceEntryKind, RightsRequest, RightsState
+from ugc.models import (
+    Asset,
+    GrantMethod,
+    LicenceEntryKind,
+    RequestStage,
+    RightsRequest,
+    RightsState,
+)
 from ugc.services import licences
 from ugc.services.assets import acting_user, transition, transition_new
 from ugc.services.licences import LicenceTerms
@@ -67,6 +74,7 @@ def grant(
         approval_hashtag=approval_hashtag(),
     )
     request.state = RightsState.GRANTED
+    request.stage = RequestStage.GRANTED  # out of the queue and the inbox's open tabs
     request.granted_via = via
     request.granted_at = at
     request.granted_by = acting_user(actor)
@@ -112,6 +120,7 @@ def grant_new(
                     message="",
                     approval_hashtag=approval_hashtag(),
                     state=RightsState.GRANTED,
+                    stage=RequestStage.GRANTED,
                     granted_via=via,
                     granted_at=at,
                     expires_at=terms.ends_at,
@@ -167,6 +176,13 @@ def amend(asset: Asset, terms: LicenceTerms, *, actor=None, note: str = "") -> A
 
 
 # The ledger entry a closing state leaves when it ends a licence.
+# The request's stage once its asset's rights end so: a request still queued is then
+# never sent, and the inbox shows it under what happened.
+CLOSING_STAGE = {
+    RightsState.DECLINED: RequestStage.DECLINED,
+    RightsState.REVOKED: RequestStage.REVOKED,
+    RightsState.EXPIRED: RequestStage.EXPIRED,
+}
 ENDING_ENTRY = {
     RightsState.REVOKED: LicenceEntryKind.REVOCATION,
     RightsState.EXPIRED: LicenceEntryKind.EXPIRY,
@@ -180,7 +196,7 @@ def _close(asset: Asset, state: str, *, actor, note: str, reason: str) -> Asset:
         if was_granted and state in ENDING_ENTRY:
             licences.append(asset, ENDING_ENTRY[state], actor=actor, note=note or reason)
         asset.rights_requests.filter(state__in=[RightsState.REQUESTED, RightsState.GRANTED]).update(
-            state=state, answered_at=timezone.now()
+            state=state, stage=CLOSING_STAGE[state], answered_at=timezone.now()
         )
         send_unpublished([asset.pk], reason)
     return asset

@@ -608,10 +608,8 @@ def handle_reply(
                 request, text, author_handle, author_id, comment_id, permalink, replied_at
             ),
         )
-        RightsRequest.objects.filter(pk=request.pk).update(stage=RequestStage.GRANTED)
     elif verdict.outcome == rights_replies.DECLINE:
         rights.decline(asset, note=verdict.reason)
-        RightsRequest.objects.filter(pk=request.pk).update(stage=RequestStage.DECLINED)
     elif verdict.reason == "answered without the approval hashtag":
         RightsRequest.objects.filter(pk=request.pk, stage=RequestStage.SENT).update(
             stage=RequestStage.ANSWERED, reply_text=text[:2000]
