@@ -110,6 +110,7 @@ class Sandbox:
         *,
         seed: int = 1,
         rate: float = 1.0,
+        backlog: float = 2 * DAY,
         app_id: str = "sandbox-app",
         app_secret: str = "sandbox-secret",  # noqa: S107 (emulator only)
         verify_token: str = "sandbox-verify",  # noqa: S107
@@ -141,7 +142,7 @@ class Sandbox:
         self.lock = threading.RLock()
         self.offset = 0.0
         self.started = time.time()
-        self.epoch = float(int(self.started - 2 * DAY))  # feeds hold two days of posts at start
+        self.epoch = float(int(self.started - backlog))  # feeds hold this much history at start
         self.tokens: dict[str, Token] = {}
         self.codes: dict[str, dict] = {}
         self.searched: dict[str, dict[str, float]] = defaultdict(dict)

@@ -156,6 +156,9 @@ class Command(BaseCommand):
     def sandbox(self, host: str, port: int, base: str) -> processes.Child:
         """The platform emulator: a post a minute in every feed, mentions sent as webhooks."""
         argv = ["manage.py", "platform_sandbox", "--host", host, "--port", str(port)]
+        # An hour of history: the first collection brings ~60 posts a feed, not a day's
+        # 1,440, which buried the seeded library's review queue.
+        argv += ["--backlog-hours", "1"]
         argv += ["--webhook-url", f"{base}/api/v1/platforms/instagram/webhook"]
         return processes.Child(
             "sandbox", processes.python(*argv), settings.DATA_DIR / "logs" / "sandbox.log"

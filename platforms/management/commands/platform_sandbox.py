@@ -20,6 +20,12 @@ class Command(BaseCommand):
             default=1.0,
             help="new posts per minute in each feed (hashtag, tags, mentions, ...)",
         )
+        parser.add_argument(
+            "--backlog-hours",
+            type=float,
+            default=48.0,
+            help="history each feed holds at start (recent_media answers 24 hours of it)",
+        )
         parser.add_argument("--webhook-url", default="", help="where mentions are POSTed, signed")
         parser.add_argument("--graph-calls-per-hour", type=int, default=200)
 
@@ -27,6 +33,7 @@ class Command(BaseCommand):
         sandbox = Sandbox(
             seed=options["seed"],
             rate=options["rate"],
+            backlog=options["backlog_hours"] * 3600,
             webhook_url=options["webhook_url"],
             graph_calls_per_hour=options["graph_calls_per_hour"],
         )
