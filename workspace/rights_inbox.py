@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core import reasons
@@ -135,7 +135,7 @@ class InboxRow:
     permalink: str
     reply_text: str
     last_error: str
-    to_post: bool  # by hand and queued: the coordinator posts it and marks it sent
+    to_post: bool  # queued, by hand or with no account to send it: the coordinator posts it
     can_remind: bool
     is_open: bool
 
@@ -174,14 +174,26 @@ def inbox_rows(chosen: Filters, limit: int = PAGE) -> list[InboxRow]:
     asset_href = url_pattern("workspace:asset")
     now = timezone.now()
     platforms = dict(Platform.choices)
-    return [_row(request, asset_href, now, platforms) for request in requests]
+    unconnected = rights_queue.unconnected_keys()
+    return [_row(request, asset_href, now, platforms, unconnected) for request in requests]
 
 
-def _row(request: RightsRequest, asset_href: str, now, platforms: dict) -> InboxRow:
+NO_ACCOUNT = gettext_lazy(
+    "no %(platform)s account is connected: connect one under Sources to send it from the "
+    "product, or post it by hand"
+)
+
+
+def _row(
+    request: RightsRequest, asset_href: str, now, platforms: dict, unconnected: set
+) -> InboxRow:
     asset = request.asset
+    platform = platforms.get(asset.source_platform, asset.source_platform)
     by_hand = request.delivery == Delivery.BY_HAND
     queued = request.stage == RequestStage.QUEUED
     reminder = queued and request.reminded_at is not None
+    # Sent from the product, but nothing can send it yet: said, and postable by hand.
+    no_account = queued and not by_hand and request.account_key in unconnected
     return InboxRow(
         pk=request.pk,
         asset_id=request.asset_id,
@@ -189,18 +201,18 @@ def _row(request: RightsRequest, asset_href: str, now, platforms: dict) -> Inbox
         image=image(asset),
         colour=placeholder_color(asset),
         handle=request.creator.handle if request.creator else "",
-        platform=platforms.get(asset.source_platform, asset.source_platform),
+        platform=platform,
         language=request.language,
         waiting=waited(request.requested_at, now),
         by_hand=by_hand,
         path=Delivery(request.delivery).label,
-        path_reason=request.delivery_reason,
+        path_reason=NO_ACCOUNT % {"platform": platform} if no_account else request.delivery_reason,
         message=rights_queue.reminder_text(request) if reminder else request.message,
         is_reminder=reminder,
         permalink=asset.permalink,
         reply_text=request.reply_text,
         last_error=reasons.shown(request.last_error_message, request.last_error),
-        to_post=by_hand and queued,
+        to_post=queued and (by_hand or no_account),
         can_remind=request.stage == RequestStage.SENT and request.reminded_at is None,
         is_open=request.stage in (RequestStage.QUEUED, RequestStage.SENT, RequestStage.ANSWERED),
     )

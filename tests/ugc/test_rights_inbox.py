@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from platforms.models import AccountPlatform, ConnectedAccount
 from tests.ugc.factories import AssetFactory, CreatorFactory
 from tests.ugc.test_workspace_actions import field_of
 from ugc import selectors
@@ -69,6 +70,23 @@ def test_filters_by_platform_and_language(client):
     assert "language=fr" in by_language  # the tabs keep the filters
     assert field_of(client.get(url, {"platform": "myspace"})) == "platform"
     assert field_of(client.get(url, {"language": "xx"})) == "language"
+
+
+def test_a_request_no_account_can_send_says_so_and_can_be_posted_by_hand(client):
+    """Sent from the product, but no brand YouTube account is connected: the row says
+    what to do and offers the message to post by hand; once one is connected, the
+    queue sends it and the row says so no more."""
+    waiting = asked(platform="youtube", platform_id="yt1")
+    assert waiting.delivery == "reply"
+    url = reverse("workspace:rights")
+    body = client.get(url).content.decode()
+    assert "no YouTube account is connected: connect one under Sources" in body
+    assert f'id="message-{waiting.pk}"' in body and "Mark sent" in body
+    ConnectedAccount.objects.create(platform=AccountPlatform.YOUTUBE, external_id="UC1")
+    body = client.get(url).content.decode()
+    assert "no YouTube account is connected" not in body
+    assert f'id="message-{waiting.pk}"' not in body
+    assert "YouTube lets the brand&#x27;s Google account comment" in body
 
 
 def test_bulk_remind_and_cancel_through_the_queue(client):

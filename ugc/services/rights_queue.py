@@ -101,6 +101,17 @@ ACCOUNT_PLATFORMS = {
 }
 
 
+def unconnected_keys() -> set[str]:
+    """The account keys with no brand account connected: their requests wait in the
+    queue until one is (sender_for), or until the coordinator posts them by hand."""
+    connected = ConnectedAccount.objects.filter(
+        platform__in=ACCOUNT_PLATFORMS.values(),
+        status__in=(AccountStatus.ACTIVE, AccountStatus.NEEDS_RECONNECT),
+    ).values_list("platform", flat=True)
+    platforms = set(connected)
+    return {key for key, platform in ACCOUNT_PLATFORMS.items() if platform not in platforms}
+
+
 class AccountPaused(Exception):
     """The account may not post now: the platform told it to stop for a while
     (`seconds`), or it needs reconnecting (no `seconds`: paused until reconnected)."""
