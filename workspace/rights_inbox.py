@@ -15,12 +15,14 @@ from urllib.parse import urlencode
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core import reasons
 from ugc import rights_messages, selectors
 from ugc.models import (
+    OPEN_STAGES,
     Asset,
     Delivery,
     GrantMethod,
@@ -73,6 +75,10 @@ ROW_FIELDS = (
     "sent_at",
     "reminded_at",
     "reply_text",
+    "granted_at",
+    "granted_via",
+    "answered_at",
+    "updated_at",
     "last_error",
     "last_error_message",
     "asset__permalink",
@@ -138,6 +144,8 @@ class InboxRow:
     to_post: bool  # queued, by hand or with no account to send it: the coordinator posts it
     can_remind: bool
     is_open: bool
+    ended: str  # closed: when it was granted, declined, cancelled... ("3 days ago")
+    granted_via: str  # how, for a grant ("Signed form")
 
 
 WAITED = (
@@ -156,10 +164,18 @@ def waited(since, now) -> str:
     return gettext("waiting less than a minute")
 
 
+def ago(since, now) -> str:
+    if (now - since).total_seconds() < 60:
+        return gettext("just now")
+    return gettext("%(time)s ago") % {"time": timesince(since, now, depth=1)}
+
+
 def inbox_rows(chosen: Filters, limit: int = PAGE) -> list[InboxRow]:
+    # Open tabs: the longest waiting first. Closed ones: the latest first.
+    order = ("requested_at", "id") if chosen.stage in OPEN_STAGES else ("-requested_at", "-id")
     requests = (
         RightsRequest.objects.filter(stage=chosen.stage, **chosen.query())
-        .order_by("requested_at", "id")
+        .order_by(*order)
         .select_related("asset", "creator")
         .only(*ROW_FIELDS)
         .prefetch_related(
@@ -214,8 +230,16 @@ def _row(
         last_error=reasons.shown(request.last_error_message, request.last_error),
         to_post=queued and (by_hand or no_account),
         can_remind=request.stage == RequestStage.SENT and request.reminded_at is None,
-        is_open=request.stage in (RequestStage.QUEUED, RequestStage.SENT, RequestStage.ANSWERED),
+        is_open=request.stage in OPEN_STAGES,
+        ended="" if request.stage in OPEN_STAGES else ago(_ended_at(request), now),
+        granted_via=GrantMethod(request.granted_via).label if request.granted_via else "",
     )
+
+
+def _ended_at(request: RightsRequest):
+    if request.stage == RequestStage.GRANTED and request.granted_at:
+        return request.granted_at
+    return request.answered_at or request.updated_at
 
 
 def stage_counts(chosen: Filters) -> dict[str, int]:
@@ -242,6 +266,7 @@ def _inbox_context(request, chosen: Filters, message: str = "") -> dict:
     return {
         "can_edit": can_edit(request.user),
         "filters": chosen,
+        "open_stage": chosen.stage in OPEN_STAGES,
         # The stage inside a sentence ("No queued requests."), as its tab names it.
         "stage_words": str(RequestStage(chosen.stage).label).lower(),
         "tabs": [

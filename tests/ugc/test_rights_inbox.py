@@ -19,6 +19,7 @@ from ugc.delivery.render import item
 from ugc.models import AssetScore, RequestStage, RightsRequest, RightsState
 from ugc.services import rights, rights_queue
 from ugc.services.licences import LicenceTerms
+from workspace import rights_inbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("coordinator")]
 
@@ -87,6 +88,26 @@ def test_a_request_no_account_can_send_says_so_and_can_be_posted_by_hand(client)
     assert "no YouTube account is connected" not in body
     assert f'id="message-{waiting.pk}"' not in body
     assert "YouTube lets the brand&#x27;s Google account comment" in body
+
+
+def test_a_closed_tab_shows_when_and_how_each_ended_the_latest_first(client):
+    """Granted requests are not 'waiting': the row says when and how they were
+    granted, without the path, the selection or the bulk actions of open tabs."""
+    older, newer = asked(days=3), asked(days=1)
+    for request in (older, newer):
+        rights.grant(request.asset, via="signed_form")
+    body = client.get(reverse("workspace:rights"), {"stage": "granted"}).content.decode()
+    assert 'Granted <span class="count">2</span>' in body
+    assert body.index(f'id="request-{newer.pk}"') < body.index(f'id="request-{older.pk}"')
+    assert '<span class="ended">just now</span> · Signed form' in body
+    assert "waiting" not in body and "To send by hand" not in body
+    assert 'name="ids"' not in body and "Send now" not in body
+
+
+def test_an_ended_request_says_how_long_ago():
+    now = timezone.now()
+    assert rights_inbox.ago(now - timedelta(seconds=30), now) == "just now"
+    assert rights_inbox.ago(now - timedelta(days=3, hours=5), now) == "3\xa0days ago"
 
 
 def test_bulk_remind_and_cancel_through_the_queue(client):
