@@ -5,7 +5,10 @@ then stops all the children at once. The worker gets a cold shutdown (SIGQUIT): 
 tasks are acknowledged late, so one cut short goes back to the queue and runs again
 at the next start, where a warm shutdown waited 9-35 s for a running rescoring or
 attribution task (and Celery does not turn a warm shutdown under way into a cold
-one). Each child also gets SIGTERM from the kernel if the demo itself dies, so no
+one). That signal goes to the worker's main process alone, which stops its pool: sent
+to the whole group, it killed a pool child holding the pool's queue lock now and then
+(2 stops in 6 here), and the main process then waited for that lock until the demo
+killed it. Each child also gets SIGTERM from the kernel if the demo itself dies, so no
 worker outlives it.
 """
 
@@ -39,11 +42,16 @@ class StopSignals:
     """SIGINT and SIGTERM stop the main thread wherever it is (migrating, waiting for a
     child, seeding), once: later ones are ignored so that they cannot cut the shutdown
     short. Within `held()` a signal waits until the block ends, so that a child being
-    started is always known and stopped."""
+    started is always known and stopped.
+
+    A Stop raised while Python runs a finalizer or a `__del__` is printed and ignored
+    there (seen: a Ctrl-C during `migrate` landed in a weakref finalizer and the demo
+    seeded on). So the stop is also kept: `check()`, called between steps, raises it
+    again until `handled()` says the shutdown has begun."""
 
     def __init__(self):
         self.received: int | None = None
-        self._holding = self._pending = False
+        self._holding = self._pending = self._handled = False
 
     def install(self) -> StopSignals:
         for signum in STOP_SIGNALS:
@@ -57,6 +65,15 @@ class StopSignals:
         self._pending = self._holding
         if not self._holding:
             raise Stop(signum)
+
+    def check(self) -> None:
+        """Raise the Stop of a signal received whose first Stop never arrived."""
+        if self.received is not None and not self._handled and not self._holding:
+            raise Stop(self.received)
+
+    def handled(self) -> None:
+        """The Stop arrived: the shutdown runs, and check() raises no more."""
+        self._handled = True
 
     @contextlib.contextmanager
     def held(self):
@@ -82,6 +99,7 @@ class Child:
     argv: list[str]
     log_path: Path
     stop_signal: int = signal.SIGTERM
+    signal_group: bool = True  # the stop signal to the whole process group, or the child alone
     process: subprocess.Popen | None = None
     _stop_sent_at: float | None = None
 
@@ -116,7 +134,8 @@ class Child:
     def send_stop(self) -> None:
         """Ask the child to stop, without waiting (see stop_all)."""
         if self.running():
-            os.killpg(self.process.pid, self.stop_signal)
+            send = os.killpg if self.signal_group else os.kill
+            send(self.process.pid, self.stop_signal)
             self._stop_sent_at = time.monotonic()
 
     def wait_stopped(self, timeout: float = 30) -> None:

@@ -67,7 +67,7 @@ class Command(BaseCommand):
     ):
         # First of all: a Ctrl-C while migrating or seeding stops at once too (each step
         # is redone by the next run), and the shutdown below always runs.
-        signals = processes.StopSignals().install()
+        signals = self.signals = processes.StopSignals().install()
         started = time.monotonic()
         children: list[processes.Child] = []
         try:
@@ -104,12 +104,15 @@ class Command(BaseCommand):
                 for child in children:
                     if not child.running():
                         raise CommandError(f"{child.name} stopped:\n{child.log_tail()}")
+                signals.check()
                 time.sleep(1)
         except processes.Stop as stop:
+            signals.handled()
             self.step("shutdown", f"{stop} received")
         except (RuntimeError, TimeoutError) as exc:
             raise CommandError(str(exc)) from exc
         finally:
+            signals.handled()  # whatever ended it, the shutdown is not cut short
             self.stop_children(children)
 
     def stop_children(self, children: list[processes.Child]) -> None:
@@ -134,8 +137,10 @@ class Command(BaseCommand):
             ),
             logs / "worker.log",
             # Cold: what it was running goes back to the queue (late acks) for the next
-            # start, instead of a warm shutdown waiting for it (core/processes.py).
+            # start, instead of a warm shutdown waiting for it; to the main process
+            # only, which stops its pool (core/processes.py).
             stop_signal=signal.SIGQUIT,
+            signal_group=False,
         )
         web = processes.Child(
             "web",
@@ -247,7 +252,11 @@ class Command(BaseCommand):
         ]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
 
+    signals: processes.StopSignals | None = None
+
     def step(self, name: str, text: str) -> None:
+        if self.signals is not None:
+            self.signals.check()  # a Ctrl-C lost in a finalizer stops the demo here
         self.stdout.write(f"[demo] {name}: {text}")
         self.stdout.flush()
 
