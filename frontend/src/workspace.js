@@ -178,9 +178,14 @@ function reviewKeys(event) {
     return Boolean(draft);
   }
   if (key === "u" || key === "l") {
-    // Undo, or accept the first suggested product line.
+    // Undo, or accept the first suggested product line: sent directly, as decisions
+    // are, since a click on a stage htmx has not wired up yet would be lost.
     const button = stage.querySelector(`[data-key=${key}]`);
-    if (button) button.click();
+    if (button) {
+      const url = button.getAttribute("hx-post") || button.form.getAttribute("hx-post");
+      const values = button.name ? { [button.name]: button.value } : {};
+      htmx.ajax("POST", url, { target: "#review-stage", swap: "outerHTML", values });
+    }
     return Boolean(button);
   }
   if (key === "t") {
@@ -195,6 +200,16 @@ function reviewKeys(event) {
   else return false;
   return true;
 }
+
+// htmx gives the focus back to the field of the same id after a swap: on a new review
+// stage that is the product picker just used (or the request draft), where the next
+// key (L, A, R...) would be typed as text. A new stage starts with the keys free.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const active = document.activeElement;
+  if (event.target.id === "review-stage" && active && event.target.contains(active) && typing({ target: active })) {
+    active.blur();
+  }
+});
 
 document.addEventListener("change", (event) => {
   const stage = $("#review-stage");
