@@ -208,6 +208,7 @@ def _row(
     by_hand = request.delivery == Delivery.BY_HAND
     queued = request.stage == RequestStage.QUEUED
     reminder = queued and request.reminded_at is not None
+    is_open = request.stage in OPEN_STAGES
     # Sent from the product, but nothing can send it yet: said, and postable by hand.
     no_account = queued and not by_hand and request.account_key in unconnected
     return InboxRow(
@@ -230,8 +231,8 @@ def _row(
         last_error=reasons.shown(request.last_error_message, request.last_error),
         to_post=queued and (by_hand or no_account),
         can_remind=request.stage == RequestStage.SENT and request.reminded_at is None,
-        is_open=request.stage in OPEN_STAGES,
-        ended="" if request.stage in OPEN_STAGES else ago(_ended_at(request), now),
+        is_open=is_open,
+        ended="" if is_open else ago(_ended_at(request), now),
         granted_via=GrantMethod(request.granted_via).label if request.granted_via else "",
     )
 

@@ -175,7 +175,6 @@ def amend(asset: Asset, terms: LicenceTerms, *, actor=None, note: str = "") -> A
     return asset
 
 
-# The ledger entry a closing state leaves when it ends a licence.
 # The request's stage once its asset's rights end so: a request still queued is then
 # never sent, and the inbox shows it under what happened.
 CLOSING_STAGE = {
@@ -183,6 +182,7 @@ CLOSING_STAGE = {
     RightsState.REVOKED: RequestStage.REVOKED,
     RightsState.EXPIRED: RequestStage.EXPIRED,
 }
+# The ledger entry a closing state leaves when it ends a licence.
 ENDING_ENTRY = {
     RightsState.REVOKED: LicenceEntryKind.REVOCATION,
     RightsState.EXPIRED: LicenceEntryKind.EXPIRY,

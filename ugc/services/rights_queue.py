@@ -101,14 +101,19 @@ ACCOUNT_PLATFORMS = {
 }
 
 
+def _connected_accounts():
+    """The accounts a request can go out through: active, or paused until reconnected
+    (sender_for says so rather than finding none)."""
+    return ConnectedAccount.objects.filter(
+        status__in=(AccountStatus.ACTIVE, AccountStatus.NEEDS_RECONNECT)
+    )
+
+
 def unconnected_keys() -> set[str]:
     """The account keys with no brand account connected: their requests wait in the
     queue until one is (sender_for), or until the coordinator posts them by hand."""
-    connected = ConnectedAccount.objects.filter(
-        platform__in=ACCOUNT_PLATFORMS.values(),
-        status__in=(AccountStatus.ACTIVE, AccountStatus.NEEDS_RECONNECT),
-    ).values_list("platform", flat=True)
-    platforms = set(connected)
+    connected = _connected_accounts().filter(platform__in=ACCOUNT_PLATFORMS.values())
+    platforms = set(connected.values_list("platform", flat=True))
     return {key for key, platform in ACCOUNT_PLATFORMS.items() if platform not in platforms}
 
 
@@ -128,12 +133,7 @@ def sender_for(account_key: str) -> Sender | None:
     platform = ACCOUNT_PLATFORMS.get(account_key)
     # An active account first ("active" sorts before "needs_reconnect").
     account = (
-        ConnectedAccount.objects.filter(
-            platform=platform,
-            status__in=(AccountStatus.ACTIVE, AccountStatus.NEEDS_RECONNECT),
-        )
-        .order_by("status", "-updated_at")
-        .first()
+        _connected_accounts().filter(platform=platform).order_by("status", "-updated_at").first()
     )
     if account is None:
         return None
