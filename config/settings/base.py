@@ -180,6 +180,9 @@ UGC_FETCH_CONNECT_TIMEOUT = float(os.environ.get("UGC_FETCH_CONNECT_TIMEOUT", "5
 UGC_FETCH_READ_TIMEOUT = float(os.environ.get("UGC_FETCH_READ_TIMEOUT", "20"))
 UGC_FETCH_TOTAL_TIMEOUT = float(os.environ.get("UGC_FETCH_TOTAL_TIMEOUT", "300"))
 UGC_FETCH_MAX_REDIRECTS = env_int("UGC_FETCH_MAX_REDIRECTS", 5)
+# Downloads a batch (an import page, a collected page) runs at once, ahead of its
+# rows; each holds at most UGC_MAX_UPLOAD_BYTES of temporary disk. 1: one by one.
+UGC_FETCH_CONCURRENCY = max(1, env_int("UGC_FETCH_CONCURRENCY", 4))
 # Empty: the fetcher's list of image and video types.
 UGC_FETCH_CONTENT_TYPES = env_list("UGC_FETCH_CONTENT_TYPES")
 # Host names exempt from the SSRF address check. For tests serving from 127.0.0.1

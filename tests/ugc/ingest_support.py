@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -26,7 +27,8 @@ def png_bytes(color=(10, 200, 30), size=(20, 20)) -> bytes:
 class LocalServer:
     """An HTTP server on 127.0.0.1 answering from a route table.
 
-    routes: path -> (status, headers dict, body bytes)
+    routes: path -> (status, headers dict, body bytes); `delay` holds each answer
+    back that long, and `most_at_once` is the most requests it has served at once.
     """
 
     def __init__(self, tls_cert: str | None = None, tls_key: str | None = None):
@@ -34,12 +36,25 @@ class LocalServer:
         self.hits: list[str] = []
         self.hosts: list[str] = []  # Host headers received
         self.server_names: list[str | None] = []  # TLS SNI received
-        routes, hits, hosts = self.routes, self.hits, self.hosts
+        self.delay, self.most_at_once, self._serving = 0.0, 0, 0
+        lock = threading.Lock()
+        routes, hits, hosts, local = self.routes, self.hits, self.hosts, self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 hits.append(self.path)
                 hosts.append(self.headers.get("Host", ""))
+                with lock:
+                    local._serving += 1
+                    local.most_at_once = max(local.most_at_once, local._serving)
+                try:
+                    time.sleep(local.delay)
+                    self.answer()
+                finally:
+                    with lock:
+                        local._serving -= 1
+
+            def answer(self):
                 status, headers, body = routes.get(self.path, (404, {}, b"not here"))
                 self.send_response(status)
                 for name, value in headers.items():

@@ -251,3 +251,81 @@ def test_a_post_met_twice_in_one_batch_is_downloaded_once(private_media, local_s
     assert (first.status, first.changed) == ("updated", True)
     assert (second.status, second.changed, second.warnings) == ("updated", False, [])
     assert local_server.hits == ["/p.jpg"]
+
+
+def _pictures(local_server, count: int) -> list[AssetInput]:
+    items = []
+    for n in range(count):
+        path = f"/pic{n}.jpg"
+        body = jpeg_bytes(color=(n * 20 % 256, 40, 200 - n * 10 % 200))
+        local_server.routes[path] = (200, {"Content-Type": "image/jpeg"}, body)
+        items.append(
+            AssetInput(platform="x", platform_id=f"p{n}", media_url=local_server.url(path))
+        )
+    return items
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_batch_downloads_a_few_at_a_time_ahead_of_its_rows(
+    private_media, local_server, settings, concurrency
+):
+    # A platform's CDN takes its time: the batch keeps at most UGC_FETCH_CONCURRENCY
+    # downloads going (and no more on temporary disk), and stores every one.
+    settings.UGC_FETCH_CONCURRENCY = concurrency
+    local_server.delay = 0.15
+    outcomes = ingest_many(_pictures(local_server, 8))
+    assert [o.status for o in outcomes] == ["created"] * 8
+    assert len(local_server.hits) == 8
+    assert local_server.most_at_once == concurrency
+    stored = Asset.objects.filter(platform_id__startswith="p").exclude(original="")
+    assert stored.count() == 8
+    assert all((private_media / a.original.name).is_file() for a in stored)
+
+
+def test_failed_downloads_fail_only_their_items_and_leave_no_temporary_file(
+    private_media, local_server, settings, tmp_path
+):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    settings.UGC_FETCH_CONCURRENCY = 3
+    items = _pictures(local_server, 3)
+    local_server.routes["/page.html"] = (200, {"Content-Type": "text/html"}, b"<html>")
+    items[1:1] = [
+        AssetInput(platform="x", platform_id="gone", media_url=local_server.url("/gone.jpg")),
+        AssetInput(platform="x", platform_id="html", media_url=local_server.url("/page.html")),
+        AssetInput(platform="x", platform_id="again", media_url=items[0].media_url),
+    ]
+    outcomes = ingest_many(items)
+    assert [o.status for o in outcomes] == [
+        "created", "failed", "failed", "duplicate", "created", "created"
+    ]  # fmt: skip
+    assert "HTTP 404" in outcomes[1].reason and "text/html" in outcomes[2].reason
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_batch_stopped_midway_leaves_no_download_behind(
+    private_media, local_server, settings, tmp_path, monkeypatch
+):
+    # A worker told to stop while the next downloads are on disk: they are deleted,
+    # and only the rows stored before the stop exist.
+    from ugc.services import ingest as service
+
+    class Stop(BaseException):
+        pass
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    settings.UGC_FETCH_CONCURRENCY = 4
+    recorded = service.record
+
+    def record_twice_then_stop(asset, *args, **kwargs):
+        if Asset.objects.filter(platform_id__startswith="p").count() == 3:
+            raise Stop  # while storing the third post
+        return recorded(asset, *args, **kwargs)
+
+    monkeypatch.setattr(service, "record", record_twice_then_stop)
+    with pytest.raises(Stop):
+        ingest_many(_pictures(local_server, 8))
+    assert Asset.objects.filter(platform_id__startswith="p").count() == 2
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert len(list(private_media.rglob("*.jpg"))) == 2

@@ -22,6 +22,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -273,6 +274,69 @@ def _receive(item: AssetInput, file: BinaryIO | None, filename: str, content_typ
     return _named(received)
 
 
+class _Downloads:
+    """A batch's media URLs downloaded a few at a time, ahead of the batch's rows.
+
+    A platform's CDN answers in tens of milliseconds: fetched one by one, a
+    collection would spend most of its time waiting on the network. Here up
+    to UGC_FETCH_CONCURRENCY downloads run (or wait, finished, on disk) ahead
+    of the item the batch is storing, in the order the batch takes them; the
+    rows are still written one by one, on the caller's thread and connection.
+    """
+
+    def __init__(self, items: Sequence[AssetInput]):
+        self.items = list(items)
+        self.position = {id(item): n for n, item in enumerate(self.items)}
+        self.next = 0
+        self.pending: dict[int, Future] = {}
+        self.window = settings.UGC_FETCH_CONCURRENCY
+        self.pool = (
+            ThreadPoolExecutor(self.window, thread_name_prefix="ugc-fetch")
+            if self.window > 1 and len(self.items) > 1
+            else None
+        )
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.pool and self.next < len(self.items) and len(self.pending) < self.window:
+            item = self.items[self.next]
+            self.pending[self.next] = self.pool.submit(_receive, item, None, "", "")
+            self.next += 1
+
+    def take(self, item: AssetInput) -> _Received | None:
+        """The item's download (raising IngestFailed as `_receive` does), or None
+        when it was not fetched ahead: the caller then downloads it itself."""
+        n = self.position.pop(id(item), None)
+        if n is None or self.pool is None:
+            return None
+        for earlier in [k for k in self.pending if k < n]:  # the batch went past them
+            _discard_when_done(self.pending.pop(earlier))
+        future = self.pending.pop(n, None)
+        self.next = max(self.next, n + 1)
+        try:
+            return future.result() if future is not None else None
+        finally:
+            self._fill()
+
+    def close(self) -> None:
+        """Nothing left behind: unused downloads are deleted once they finish."""
+        if self.pool is None:
+            return
+        for future in self.pending.values():
+            if not future.cancel():
+                _discard_when_done(future)
+        self.pending.clear()
+        self.pool.shutdown(wait=True)
+
+
+def _discard_when_done(future: Future) -> None:
+    def done(finished: Future) -> None:
+        if not finished.cancelled() and finished.exception() is None:
+            finished.result().sink.discard()
+
+    future.add_done_callback(done)
+
+
 def _received_upload(upload, filename: str, content_type: str) -> _Received:
     sink = _HashedUpload(upload)
     if sink.size > settings.UGC_MAX_UPLOAD_BYTES:
@@ -359,12 +423,21 @@ class _Lookups:
             for asset in Asset.objects.filter(query).select_related("creator", "content_type"):
                 self.assets[(asset.source_platform, asset.platform_id)] = asset
 
-        # Filled by prefetch_for_updates(): what updates of known posts compare against.
+        # Filled by prefetch(): the batch's creators, and what updates of known posts
+        # compare against.
         self.creators: dict[tuple[str, str], Creator] = {}
         self.tags: dict[int, tuple[set[int], set[int]]] = {}
 
-    def prefetch_for_updates(self, items: Sequence[AssetInput]) -> None:
-        """Creators and current tags of the batch's known posts, in a few queries."""
+    def prefetch(self, items: Sequence[AssetInput]) -> None:
+        """The batch's creators (the new ones made in one INSERT, not one per post) and
+        the current tags of its known posts, in a few queries."""
+        try:
+            with transaction.atomic():
+                self.creators = _bulk_creators(items)
+        except DatabaseError:
+            # A handle the table cannot hold: each post upserts its own and fails alone.
+            logger.warning("bulk upsert of the creators of %d items failed", len(items))
+            self.creators = {}
         known = [i for i in items if i.platform_id and (i.platform, i.platform_id) in self.assets]
         if not known:
             return
@@ -378,7 +451,6 @@ class _Lookups:
             "asset_id", "product_line_id"
         ):
             self.tags[asset_id][1].add(line_id)
-        self.creators = _bulk_creators(known)
 
     def warnings(self, item: AssetInput) -> list[str]:
         out = []
@@ -447,9 +519,12 @@ def _new_asset(item: AssetInput, lookups: _Lookups, creator: Creator | None) -> 
     )
 
 
-def _creator(item: AssetInput) -> Creator | None:
-    if not normalise_handle(item.creator_handle):
+def _creator(item: AssetInput, lookups: _Lookups) -> Creator | None:
+    handle = normalise_handle(item.creator_handle)
+    if not handle:
         return None
+    if (item.platform, handle) in lookups.creators:
+        return lookups.creators[(item.platform, handle)]
     return upsert_creator(
         platform=item.platform, handle=item.creator_handle, display_name=item.creator_name
     )
@@ -503,16 +578,32 @@ def _wants_media(item: AssetInput, file, download: bool) -> bool:
     return file is not None or bool(item.file_path) or (download and bool(item.media_url))
 
 
-def _ingest_one(item, lookups, file, filename, content_type, actor, download, note) -> Outcome:
+def _receive_media(item, file, filename, content_type, downloads: _Downloads | None):
+    fetched = downloads.take(item) if downloads is not None and file is None else None
+    return fetched or _receive(item, file, filename, content_type)
+
+
+def _ingest_one(
+    item, lookups, file, filename, content_type, actor, download, note, downloads=None
+) -> Outcome:
     warnings = lookups.warnings(item)
     existing = lookups.assets.get((item.platform, item.platform_id)) if item.platform_id else None
     if existing is not None:
         return _update_existing(
-            existing, item, lookups, file, filename, content_type, actor, download, warnings
+            existing,
+            item,
+            lookups,
+            file,
+            filename,
+            content_type,
+            actor,
+            download,
+            warnings,
+            downloads,
         )
     received = None
     if _wants_media(item, file, download):
-        received = _receive(item, file, filename, content_type)
+        received = _receive_media(item, file, filename, content_type, downloads)
         twin = Asset.objects.filter(content_sha256=received.sha256).only("id").first()
         if twin is not None:
             received.sink.discard()
@@ -524,7 +615,7 @@ def _ingest_one(item, lookups, file, filename, content_type, actor, download, no
     stored_name = _store(received) if received else ""
     try:
         with transaction.atomic():
-            asset = _new_asset(item, lookups, _creator(item))
+            asset = _new_asset(item, lookups, _creator(item, lookups))
             if received is not None:
                 asset.media_type = _media_type(item, received)
                 asset.original.name = stored_name
@@ -591,14 +682,10 @@ def _metadata_changes(asset: Asset, item: AssetInput, lookups: _Lookups, creator
 
 
 def _update_existing(
-    asset, item, lookups, file, filename, content_type, actor, download, warnings
+    asset, item, lookups, file, filename, content_type, actor, download, warnings, downloads
 ) -> Outcome:
     changed = False
-    handle = normalise_handle(item.creator_handle)
-    if handle and (item.platform, handle) in lookups.creators:
-        creator = lookups.creators[(item.platform, handle)]
-    else:
-        creator = _creator(item) if handle else None
+    creator = _creator(item, lookups)
     have = lookups.tags.get(asset.pk)
     if have is None:
         have = (
@@ -630,7 +717,7 @@ def _update_existing(
         warnings.append("the asset already has its original; this file was not stored")
     if not asset.original and _wants_media(item, file, download):
         # Known post without its original yet (a metadata-only import): fetch it now.
-        received = _receive(item, file, filename, content_type)
+        received = _receive_media(item, file, filename, content_type, downloads)
         twin = Asset.objects.filter(content_sha256=received.sha256).only("id").first()
         if twin is not None:
             received.sink.discard()
@@ -722,25 +809,54 @@ def ingest_many(
             logger.warning("bulk insert of %d items failed; one by one instead", len(bulk))
             singles = sorted(singles + bulk)
             lookups = _Lookups([items[i] for i in valid])
-    lookups.prefetch_for_updates([items[i] for i in singles])
-    for index in singles:
-        item = items[index]
-        try:
-            outcomes[index] = _ingest_one(item, lookups, None, "", "", actor, download, note)
-        except IngestFailed as exc:
-            outcomes[index] = _failed(exc, lookups.warnings(item))
-        except Exception as exc:  # a neighbour's bug must not lose the rest of the batch
-            logger.exception("ingesting %s failed", item.platform_id or item.file_path)
-            outcomes[index] = _not_stored(exc)
-        if outcomes[index].asset_id and item.platform_id:
-            # A later item of this batch with the same post updates this one.
-            key = (item.platform, item.platform_id)
-            if key not in lookups.assets:
-                asset = Asset.objects.filter(pk=outcomes[index].asset_id).first()
-                if asset is not None:
-                    lookups.assets[key] = asset
+    lookups.prefetch([items[i] for i in singles])
+    downloads = _Downloads(_to_download([items[i] for i in singles], lookups, download))
+    try:
+        for index in singles:
+            outcomes[index] = _ingest_single(
+                items[index], lookups, actor, download, note, downloads
+            )
+    finally:
+        downloads.close()
     _request_indexing(outcomes)
     return outcomes  # type: ignore[return-value]
+
+
+def _to_download(items: Sequence[AssetInput], lookups: _Lookups, download: bool) -> list:
+    """The items whose media the batch fetches from a URL: new posts, and known
+    ones still without their original. A post met twice is fetched once."""
+    if not download:
+        return []
+    wanted, seen = [], set()
+    for item in items:
+        if not item.media_url or item.file_path:
+            continue
+        if item.platform_id:
+            key = (item.platform, item.platform_id)
+            known = lookups.assets.get(key)
+            if key in seen or (known is not None and known.original):
+                continue
+            seen.add(key)
+        wanted.append(item)
+    return wanted
+
+
+def _ingest_single(item, lookups, actor, download, note, downloads) -> Outcome:
+    try:
+        outcome = _ingest_one(item, lookups, None, "", "", actor, download, note, downloads)
+    except IngestFailed as exc:
+        outcome = _failed(exc, lookups.warnings(item))
+    except Exception as exc:  # a neighbour's bug must not lose the rest of the batch
+        logger.exception("ingesting %s failed", item.platform_id or item.file_path)
+        outcome = _not_stored(exc)
+    if outcome.asset_id and item.platform_id:
+        # A later item of this batch with the same post updates this one.
+        key = (item.platform, item.platform_id)
+        if key not in lookups.assets:
+            asset = outcome.asset or Asset.objects.filter(pk=outcome.asset_id).first()
+            if asset is not None:
+                lookups.assets[key] = asset
+    return outcome
 
 
 def _bulk_creators(items: Sequence[AssetInput]) -> dict[tuple[str, str], Creator]:
