@@ -268,20 +268,23 @@ class Collector:
                 why = _refusal(exc)
                 self.failed(raw, why.english(), why.stored(), give_up=True)
         outcomes = ingest_many(inputs, download=True, note=f"collected by source {self.source}")
-        created = 0
+        created, stored = 0, []
         for raw, item, outcome in zip(raws, inputs, outcomes, strict=True):
             if outcome.status == FAILED and outcome.reason.startswith("media_url"):
                 outcome = self.with_fresh_url(raw, listing, outcome)
-            created += self.count(raw, item, outcome)
+            created += self.count(raw, outcome)
+            if outcome.status != FAILED:
+                stored.append(item.platform_id)
+        # Posts that failed before and are in now: nothing left to retry.
+        FailedItem.objects.filter(source=self.source, platform_id__in=stored).delete()
         return created
 
-    def count(self, raw: dict, item, outcome) -> int:
+    def count(self, raw: dict, outcome) -> int:
         if outcome.status == FAILED:
             # A deleted post will not come back: no point trying it again.
             gone = outcome.reason == DELETED.english()
             self.failed(raw, outcome.reason, outcome.message, give_up=gone)
             return 0
-        FailedItem.objects.filter(source=self.source, platform_id=item.platform_id).delete()
         if outcome.status == CREATED:
             self.run.new_count += 1
             if self.source.auto_moderate and outcome.asset_id:
