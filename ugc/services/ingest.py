@@ -2,7 +2,8 @@
 
 `ingest(item, file=...)` takes one `AssetInput` (what a source says about an
 asset) and, optionally, its media as a stream; `ingest_many(items)` does the
-same for a batch with bulk queries; `run_import(...)` drives a resumable
+same for a batch with bulk queries, its downloads running a few at a time
+ahead of the rows; `run_import(...)` drives a resumable
 import (ImportRun / ImportItem). Every path is idempotent:
 
 - same platform id (per platform) -> the asset's metadata is updated
