@@ -268,13 +268,16 @@ class Collector:
                 why = _refusal(exc)
                 self.failed(raw, why.english(), why.stored(), give_up=True)
         outcomes = ingest_many(inputs, download=True, note=f"collected by source {self.source}")
-        created, stored = 0, []
+        created, stored = 0, set()
         for raw, item, outcome in zip(raws, inputs, outcomes, strict=True):
             if outcome.status == FAILED and outcome.reason.startswith("media_url"):
                 outcome = self.with_fresh_url(raw, listing, outcome)
             created += self.count(raw, outcome)
-            if outcome.status != FAILED:
-                stored.append(item.platform_id)
+            # The post's last outcome on the page decides, as if each were cleared in turn.
+            if outcome.status == FAILED:
+                stored.discard(item.platform_id)
+            else:
+                stored.add(item.platform_id)
         # Posts that failed before and are in now: nothing left to retry.
         FailedItem.objects.filter(source=self.source, platform_id__in=stored).delete()
         return created
